@@ -1,0 +1,112 @@
+// The one narrow interface both backends implement (S3 in s3Storage.ts, filesystem in fsStorage.ts).
+// Keys are always '/'-separated and relative to the repository root (bucket + optional prefix, or the
+// folder). The repository logic (repository.ts) is written once against this interface, and the same
+// contract tests run against both backends. Errors thrown are RepoError (errors.ts).
+import type { Readable } from 'node:stream';
+
+export interface ObjectInfo {
+  readonly key: string;
+  readonly size: number;
+  readonly modified: Date;
+  /** S3 ETag without quotes; on a filesystem a token derived from inode, size and mtime. */
+  readonly etag: string;
+}
+
+export interface ListPage {
+  /** Sub-"folders" one level down, as keys ending in '/'. */
+  readonly prefixes: readonly string[];
+  readonly objects: readonly ObjectInfo[];
+  /** Present when more entries follow; pass it back as `cursor`. */
+  readonly cursor?: string;
+}
+
+export interface ListOptions {
+  /** List one level only (S3 Delimiter '/'); false lists everything below the prefix. Default true. */
+  readonly delimited?: boolean;
+  readonly cursor?: string;
+  readonly limit?: number;
+  readonly signal?: AbortSignal;
+}
+
+/** A tag link: its text (as in a symlink: `v2`, `../2024-03-20/file.gguf`) and a token for compare-and-swap. */
+export interface LinkInfo {
+  readonly target: string;
+  /** Opaque version token of the link (S3 ETag, or the link text + inode on a filesystem). */
+  readonly token: string;
+}
+
+/** What a conditional link write expects to find: nothing, or the link with this token. */
+export type LinkExpectation = { readonly absent: true } | { readonly token: string };
+
+export interface PutOptions {
+  /** Fail with code 'Exists' if the key is already there (S3 If-None-Match: *; O_EXCL on a filesystem). */
+  readonly ifAbsent?: boolean;
+  readonly contentType?: string;
+  readonly signal?: AbortSignal;
+}
+
+export interface UploadProgress {
+  /** Bytes of this file now stored (including parts found from an earlier, interrupted run). */
+  readonly stored: number;
+  readonly total: number;
+  /** Bytes that were already on the server when this run started (resume). */
+  readonly resumed: number;
+}
+
+export interface UploadOptions {
+  readonly signal?: AbortSignal;
+  readonly onProgress?: (p: UploadProgress) => void;
+  /** Keep the partial upload when interrupted so a later call can resume it (default true).
+   *  An AbortSignal abort always removes the partial upload. */
+  readonly resumable?: boolean;
+  /** Parallel parts (S3). */
+  readonly concurrency?: number;
+  /** Force a part size in bytes (S3); by default it grows with the file. */
+  readonly partSize?: number;
+}
+
+export interface UploadResult {
+  readonly key: string;
+  readonly size: number;
+  /** sha256 hex of the whole file, computed in the same read pass that sent it. */
+  readonly sha256: string;
+  /** Bytes that were already stored by an earlier interrupted run and not sent again. */
+  readonly resumedBytes: number;
+}
+
+export interface Storage {
+  /** 's3' or 'fs'. */
+  readonly kind: 's3' | 'fs';
+  /** Human-readable root, e.g. `s3://models/team-a` or `/srv/models`; never contains secrets. */
+  readonly root: string;
+
+  list(prefix: string, options?: ListOptions): Promise<ListPage>;
+  /** undefined when the key does not exist. */
+  stat(key: string, signal?: AbortSignal): Promise<ObjectInfo | undefined>;
+  /** Streams the object (or a byte range, end inclusive). Throws NotFound. */
+  read(key: string, range?: { start: number; end?: number }, signal?: AbortSignal): Promise<Readable>;
+  readText(key: string, signal?: AbortSignal): Promise<string | undefined>;
+  /** Writes a small object whole (version manifests, history records). */
+  putText(key: string, body: string, options?: PutOptions): Promise<ObjectInfo>;
+  /** Streams a local file to `key` (multipart on S3, temp file + rename on a filesystem), hashing it
+   *  with sha256 in the same pass. Resumes an interrupted upload of the same local file to the same key. */
+  uploadFile(key: string, localPath: string, options?: UploadOptions): Promise<UploadResult>;
+  /** Removes any partial (resumable) upload left for `key`. */
+  abortUploads(key: string): Promise<void>;
+  /** Lists keys that have partial uploads under `prefix` (S3 ListMultipartUploads). */
+  listPartialUploads(prefix: string): Promise<string[]>;
+  delete(keys: readonly string[], signal?: AbortSignal): Promise<void>;
+
+  readLink(key: string, signal?: AbortSignal): Promise<LinkInfo | undefined>;
+  /** Compare-and-swap: writes the link only if the current state matches `expect`, else Conflict
+   *  (details.current holds what is there now). Returns the new token. */
+  writeLink(key: string, target: string, expect: LinkExpectation, meta?: Record<string, string>): Promise<LinkInfo>;
+  /** Deletes the link only if it still has the expected token, else Conflict. */
+  deleteLink(key: string, expect: { readonly token: string }): Promise<void>;
+
+  /** A URL that lets someone download `key` without keys (S3 presigned GET; file:// on a filesystem). */
+  shareUrl(key: string, expiresInSeconds: number): Promise<string>;
+  /** Buckets visible to the credentials (S3), or [] for a filesystem. */
+  listBuckets?(signal?: AbortSignal): Promise<string[]>;
+  dispose?(): void;
+}

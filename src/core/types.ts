@@ -1,0 +1,60 @@
+// The shapes the repository hands to its fronts (CLI, tree, commands). Plain readonly data.
+
+export interface ArtifactInfo {
+  readonly model: string;
+  readonly version: string;
+  readonly name: string;
+  /** Key relative to the repository root. */
+  readonly key: string;
+  readonly size: number;
+  readonly modified: Date;
+  /** From the version manifest; undefined for versions written by other tools. */
+  readonly sha256?: string;
+}
+
+export type VersionState = 'complete' | 'legacy' | 'pending';
+
+export interface VersionInfo {
+  readonly model: string;
+  readonly name: string;
+  /** complete: has a version manifest; legacy: written by another tool (no checksums); pending: upload unfinished. */
+  readonly state: VersionState;
+  /** Tags whose chain ends in this version (or one of its files), e.g. ['latest', 'v2']. */
+  readonly tags: readonly string[];
+  readonly created?: Date;
+}
+
+export interface ResolvedRef {
+  readonly model: string;
+  readonly version: string;
+  /** Set when the chain ends at one file of the version. */
+  readonly file?: string;
+  /** The chain as shown to people: ['latest', 'v2', '2024-03-20/llama-3-8b.Q5_K_M.gguf']. */
+  readonly chain: readonly string[];
+  /** The file(s) the reference stands for: one when `file` is set, else all of the version's artifacts. */
+  readonly artifacts: readonly ArtifactInfo[];
+}
+
+export interface TagInfo {
+  readonly model: string;
+  readonly name: string;
+  /** Link text as stored (`v2`, `../2024-03-20/llama-3-8b.Q5_K_M.gguf`). */
+  readonly target: string;
+  /** Compare-and-swap token of the link. */
+  readonly token: string;
+  /** Resolved chain when the tag resolves; undefined with `problem` set when it is broken. */
+  readonly resolved?: ResolvedRef;
+  readonly problem?: string;
+}
+
+/** A reference inside one repository: model plus a tag or a version (and optionally a file). */
+export type ModelRef =
+  | { readonly model: string; readonly tag: string }
+  | { readonly model: string; readonly version: string; readonly file?: string };
+
+export interface FileProgress {
+  readonly file: string;
+  readonly stored: number;
+  readonly total: number;
+  readonly resumed: number;
+}
