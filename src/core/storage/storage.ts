@@ -74,6 +74,12 @@ export interface UploadResult {
   readonly resumedBytes: number;
 }
 
+export interface DownloadOptions {
+  readonly signal?: AbortSignal;
+  readonly onProgress?: (p: { readonly stored: number; readonly total: number }) => void;
+  readonly concurrency?: number;
+}
+
 export interface Storage {
   /** 's3' or 'fs'. */
   readonly kind: 's3' | 'fs';
@@ -91,6 +97,9 @@ export interface Storage {
   /** Streams a local file to `key` (multipart on S3, temp file + rename on a filesystem), hashing it
    *  with sha256 in the same pass. Resumes an interrupted upload of the same local file to the same key. */
   uploadFile(key: string, localPath: string, options?: UploadOptions): Promise<UploadResult>;
+  /** Downloads `key` to a local file (written to a temp name, renamed when complete), hashing it with
+   *  sha256 in the same pass. The S3 backend may use parallel ranged GETs. */
+  downloadFile(key: string, localPath: string, options?: DownloadOptions): Promise<{ size: number; sha256: string }>;
   /** Removes any partial (resumable) upload left for `key`. */
   abortUploads(key: string): Promise<void>;
   /** Lists keys that have partial uploads under `prefix` (S3 ListMultipartUploads). */
