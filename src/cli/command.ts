@@ -1,0 +1,56 @@
+// The shape of one CLI command (each lives in commands/<name>.ts) and the global options all share.
+import type { Output } from './output';
+
+export interface OptionSpec {
+  readonly type: 'string' | 'boolean';
+  readonly short?: string;
+  readonly multiple?: boolean;
+  /** Shown in --help, e.g. '<old target>'. */
+  readonly value?: string;
+  readonly description: string;
+}
+
+export interface GlobalFlags {
+  readonly json: boolean;
+  readonly quiet: boolean;
+  readonly endpoint?: string;
+  readonly region?: string;
+  readonly profile?: string;
+}
+
+export type FlagValues = Readonly<Record<string, string | boolean | string[] | undefined>>;
+
+export interface CommandContext {
+  readonly args: readonly string[];
+  readonly flags: FlagValues;
+  readonly global: GlobalFlags;
+  readonly out: Output;
+  /** Aborted by Ctrl-C (SIGINT) or SIGTERM. */
+  readonly signal: AbortSignal;
+}
+
+export interface CommandSpec {
+  readonly name: string;
+  readonly summary: string;
+  readonly usage: string;
+  /** Longer help text with examples (printed by --help). */
+  readonly help: string;
+  readonly options?: Readonly<Record<string, OptionSpec>>;
+  readonly args: { readonly min: number; readonly max?: number };
+  run(ctx: CommandContext): Promise<void>;
+}
+
+export const GLOBAL_OPTIONS: Readonly<Record<string, OptionSpec>> = {
+  json: { type: 'boolean', description: 'machine-readable output (one JSON document on stdout)' },
+  endpoint: { type: 'string', value: '<url>', description: 'S3 endpoint for s3:// references (default: AWS_ENDPOINT_URL)' },
+  region: { type: 'string', value: '<region>', description: 'S3 region (default: AWS_REGION, else us-east-1)' },
+  profile: { type: 'string', value: '<name>', description: 'AWS profile for the keys of s3:// references (default: AWS_PROFILE)' },
+  quiet: { type: 'boolean', short: 'q', description: 'no progress or notes on stderr' },
+  help: { type: 'boolean', short: 'h', description: 'show help' },
+};
+
+/** Reads one string flag ('' counts as given). */
+export function stringFlag(flags: FlagValues, name: string): string | undefined {
+  const v = flags[name];
+  return typeof v === 'string' ? v : undefined;
+}

@@ -1,0 +1,131 @@
+// `modelrepo ls <repo>` lists models; `ls <repo>/<model>` a model's versions, files and tags;
+// `ls <repo>/<model>@<version>` (or :<tag>) the files it stands for.
+// Without ':' or '@' the text may name a repository or a model in its parent (`localai/models/team-a`).
+// Rule: it is a model when the parent holds `<last segment>/tags/`, `<last segment>/.modelrepo/`, or a
+// first subfolder with files in it (a version); otherwise it is a repository. Two small listings decide.
+import { isRepoError, RepoError } from '../../core/errors';
+import { formatRepo, hasSelector, parseRef, parseRepo } from '../../core/refs';
+import type { ParsedRef, RepoLocation } from '../../core/refs';
+import type { Storage } from '../../core/storage/storage';
+import type { ArtifactInfo, TagInfo, VersionInfo } from '../../core/types';
+import type { CommandContext, CommandSpec } from '../command';
+import { stringFlag } from '../command';
+import { artifactJson, artifactRow, chainText, modelRefOf, resolvedJson, tagJson, tagLine } from '../describe';
+import { formatBytes, table } from '../format';
+import { withSession } from '../session';
+import type { Session } from '../session';
+
+/** Decides whether `<model>/` in this storage looks like a model folder (see the rule above). */
+export async function looksLikeModel(storage: Storage, model: string, signal?: AbortSignal): Promise<boolean> {
+  const top = await storage.list(`${model}/`, { delimited: true, limit: 200, signal });
+  if (top.prefixes.some((p) => p === `${model}/tags/` || p === `${model}/.modelrepo/`)) return true;
+  const first = top.prefixes[0];
+  if (!first) return false;
+  const inner = await storage.list(first, { delimited: true, limit: 5, signal });
+  return inner.objects.length > 0;
+}
+
+async function listRepo(ctx: CommandContext, loc: RepoLocation, note?: string): Promise<void> {
+  const filter = stringFlag(ctx.flags, 'filter');
+  await withSession(loc, ctx.global, async (s) => {
+    const models: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await s.repo.listModels({ cursor, limit: 1000, signal: ctx.signal, ...(filter ? { filter } : {}) });
+      models.push(...page.models);
+      cursor = page.cursor;
+    } while (cursor);
+    ctx.out.data({ repository: s.where, models });
+    if (models.length === 0) ctx.out.note(`no models in ${s.where}${filter ? ` matching '${filter}'` : ''}${note ? ` ${note}` : ''}`);
+    for (const m of models) ctx.out.text(m);
+  });
+}
+
+async function listModel(ctx: CommandContext, s: Session, model: string): Promise<void> {
+  const versions: VersionInfo[] = await s.repo.listVersions(model, { includePending: true, signal: ctx.signal });
+  const tags: TagInfo[] = await s.repo.listTags(model, ctx.signal);
+  const files = new Map<string, ArtifactInfo[]>();
+  for (const v of versions) files.set(v.name, await s.repo.listArtifacts(model, v.name, ctx.signal));
+  ctx.out.data({
+    repository: s.where, model,
+    versions: versions.map((v) => ({ name: v.name, state: v.state, tags: v.tags, created: v.created, files: (files.get(v.name) ?? []).map(artifactJson) })),
+    tags: tags.map(tagJson),
+  });
+  if (ctx.out.json) return;
+  ctx.out.text(`${model} in ${s.where}`);
+  ctx.out.text('');
+  ctx.out.text(versions.length ? 'versions:' : 'versions: none');
+  const vrows = versions.map((v) => [v.name, v.state, v.tags.join(', ')]);
+  const widths = [0, 1].map((i) => Math.max(...vrows.map((r) => r[i].length)));
+  versions.forEach((v, i) => {
+    ctx.out.text(`  ${vrows[i][0].padEnd(widths[0])}  ${vrows[i][1].padEnd(widths[1])}  ${vrows[i][2]}`.trimEnd());
+    const rows = (files.get(v.name) ?? []).map((a) => artifactRow(a, false));
+    if (rows.length) ctx.out.text(table(rows, '      '));
+  });
+  ctx.out.text('');
+  ctx.out.text(tags.length ? 'tags:' : 'tags: none');
+  for (const t of tags) ctx.out.text(`  ${tagLine(t)}`);
+}
+
+async function listRef(ctx: CommandContext, ref: ParsedRef): Promise<void> {
+  await withSession(ref.repo, ctx.global, async (s) => {
+    if (ref.tag === undefined && ref.file === undefined && ref.version !== undefined) {
+      const arts = await s.repo.listArtifacts(ref.model, ref.version, ctx.signal);
+      ctx.out.data({ repository: s.where, model: ref.model, version: ref.version, files: arts.map(artifactJson) });
+      for (const row of table(arts.map((a) => artifactRow(a))).split('\n')) if (row) ctx.out.text(row);
+      const total = arts.reduce((n, a) => n + a.size, 0);
+      ctx.out.note(`${arts.length} file${arts.length === 1 ? '' : 's'}, ${formatBytes(total)}`);
+      return;
+    }
+    const r = await s.repo.resolve(modelRefOf(ref), ctx.signal);
+    ctx.out.data({ repository: s.where, ...resolvedJson(r) });
+    ctx.out.text(chainText(r));
+    ctx.out.text(table(r.artifacts.map((a) => artifactRow(a)), '  '));
+  });
+}
+
+export const lsCommand: CommandSpec = {
+  name: 'ls',
+  summary: "list models; a model's versions, files and tags",
+  usage: 'ls <repo>[/<model>[@<version> | :<tag>]] [--filter <text>]',
+  help: `Without ':' or '@', the last path segment is taken as a model when its folder holds tags/,
+.modelrepo/ or a version folder with files; otherwise the whole text is a repository
+(an alias repository may sit under a prefix: localai/models/team-a). Add ':' or '@' to be explicit.
+
+examples:
+  modelrepo ls localai/models                      models in bucket 'models' of alias 'localai'
+  modelrepo ls localai/models/llama-3-8b           versions (state, tags), files (size, sha256), tags
+  modelrepo ls s3://models/team-a --endpoint http://127.0.0.1:9000
+  modelrepo ls ./repo/llama-3-8b@2024-03-20        files of one version
+  modelrepo ls --json /srv/models | jq -r '.models[]'`,
+  options: { filter: { type: 'string', value: '<text>', description: 'only models whose name contains the text' } },
+  args: { min: 1, max: 1 },
+  async run(ctx) {
+    const text = ctx.args[0];
+    if (hasSelector(text)) return listRef(ctx, parseRef(text, { tag: 'allowed', version: 'allowed', file: false }));
+    let asRepo: RepoLocation | undefined;
+    let asModel: ParsedRef | undefined;
+    let modelError: unknown;
+    try { asRepo = parseRepo(text); } catch { /* not a repository */ }
+    try { asModel = parseRef(text); } catch (e) { modelError = e; }
+    if (!asModel) {
+      if (asRepo) return listRepo(ctx, asRepo);
+      throw modelError;
+    }
+    const model = asModel;
+    const isModel = await withSession(model.repo, ctx.global, async (s) => {
+      try {
+        if (!(await looksLikeModel(s.storage, model.model, ctx.signal))) return false;
+      } catch (e) {
+        if (!asRepo || !isRepoError(e, 'NotFound')) throw e;
+        return false;
+      }
+      await listModel(ctx, s, model.model);
+      return true;
+    });
+    if (!isModel) {
+      if (!asRepo) throw new RepoError('NotFound', 'list', model.model, `no such model in ${formatRepo(model.repo)}`);
+      await listRepo(ctx, asRepo, `(and no model '${model.model}' in its parent)`);
+    }
+  },
+};

@@ -1,0 +1,63 @@
+// Adds an S3 / MinIO / Ceph connection: non-secret fields to `modelRepository.connections` (user
+// settings), keys to SecretStorage. From the UI it asks step by step; tests pass every field.
+import * as vscode from 'vscode';
+import { newConnectionId } from '../vscode/connectionStore';
+import { ask } from './input';
+import { options } from './pick';
+import type { Services } from './services';
+
+export interface AddS3Args {
+  readonly name?: string;
+  readonly endpoint?: string;
+  readonly region?: string;
+  readonly bucket?: string;
+  readonly bucketFilter?: string;
+  readonly prefix?: string;
+  readonly pathStyle?: boolean;
+  readonly accessKeyId?: string;
+  readonly secretAccessKey?: string;
+  readonly scope?: 'user' | 'workspace';
+}
+
+const ACTION = 'add S3 connection';
+
+export function endpointProblem(v: string): string | undefined {
+  if (v === '') return undefined;
+  try {
+    const u = new URL(v);
+    return u.protocol === 'http:' || u.protocol === 'https:' ? undefined : 'use an http:// or https:// URL';
+  } catch {
+    return 'not a URL, e.g. http://127.0.0.1:9000';
+  }
+}
+
+export async function addS3Connection(s: Services, _node: unknown, raw: unknown): Promise<string> {
+  const a = options<AddS3Args>(raw);
+  const endpoint = a.endpoint ?? await ask(ACTION, {
+    title: 'Add S3 connection (1/5)', prompt: 'Endpoint URL of MinIO, Ceph or another S3 server (leave empty for AWS S3)',
+    placeHolder: 'http://127.0.0.1:9000', validateInput: endpointProblem,
+  });
+  const host = endpoint ? new URL(endpoint).host : 'AWS S3';
+  const name = (a.name ?? (await ask(ACTION, { title: 'Add S3 connection (2/5)', prompt: 'Name shown in the tree', value: host }))) || host;
+  const accessKeyId = a.accessKeyId ?? await ask(ACTION, {
+    title: 'Add S3 connection (3/5)', prompt: 'Access key ID (stored in VS Code\'s secret storage, not in settings)',
+    validateInput: (v) => (v.trim() ? undefined : 'an access key is needed'),
+  });
+  const secretAccessKey = a.secretAccessKey ?? await ask(ACTION, {
+    title: 'Add S3 connection (4/5)', prompt: 'Secret access key (stored in VS Code\'s secret storage, not in settings)', password: true,
+    validateInput: (v) => (v ? undefined : 'a secret key is needed'),
+  });
+  const scripted = a.accessKeyId !== undefined; // tests and imports pass the keys: ask nothing more
+  const bucket = a.bucket ?? (scripted ? '' : await ask(ACTION, {
+    title: 'Add S3 connection (5/5)', prompt: 'Bucket (leave empty to list every bucket the keys can see)', placeHolder: 'models',
+  }));
+  const id = newConnectionId(name);
+  await s.store.save({
+    id, name, kind: 's3', endpoint: endpoint || undefined, region: a.region, pathStyle: a.pathStyle,
+    bucket: bucket || undefined, bucketFilter: a.bucketFilter, prefix: a.prefix,
+  }, { accessKeyId, secretAccessKey }, a.scope);
+  s.log.info(`added S3 connection ${name} (${id}) at ${endpoint || 'AWS'}`);
+  s.notify.info(`Added connection ${name}.`, ['Test Connection'], (c) =>
+    c && vscode.commands.executeCommand('modelRepository.testConnection', { connectionId: id }));
+  return id;
+}

@@ -1,0 +1,39 @@
+// Moves a tag to another version, file or tag with compare-and-swap against what the user saw. If
+// someone moved it meanwhile the user is told who, to what and when, and can refresh and retry.
+import * as vscode from 'vscode';
+import type { TagInfo } from '../core/types';
+import { modelNode, tagNode, type TagNode } from '../tree/nodes';
+import { options, pickTag } from './pick';
+import type { Services } from './services';
+import { onConflict, pickTarget } from './tagTargets';
+
+export interface MoveTagArgs {
+  readonly target?: string;
+  /** The link text (or resolved form) the caller saw; default: the node's. */
+  readonly expect?: string;
+  /** Tests: retry at once against the current state instead of asking. */
+  readonly retryOnConflict?: boolean;
+}
+
+const ACTION = 'move tag';
+
+export async function moveTag(s: Services, node: unknown, raw: unknown): Promise<TagInfo | undefined> {
+  const a = options<MoveTagArgs>(raw);
+  const t: TagNode = await pickTag(s, node, ACTION);
+  const repo = await s.repos.repo(t.place);
+  const target = a.target ?? await pickTarget(repo, t.model, ACTION, { tag: t.info.name, target: t.info.target });
+  const expect = a.expect ?? t.info.target;
+  try {
+    const info = await repo.setTag(t.model, t.info.name, target, { expect });
+    s.log.info(`moved ${t.model}:${t.info.name} from ${expect} to ${target}`);
+    s.tree.refresh(modelNode(t.place, t.model));
+    return info;
+  } catch (err) {
+    return onConflict(s, err, 'move', t, async (current) => {
+      const fresh = (await repo.listTags(t.model)).find((x) => x.name === t.info.name);
+      const freshNode = fresh ? tagNode(t.place, fresh) : t;
+      if (a.retryOnConflict) return moveTag(s, freshNode, { target, expect: fresh?.target ?? current });
+      return vscode.commands.executeCommand<TagInfo | undefined>('modelRepository.moveTag', freshNode, { target });
+    }, a.retryOnConflict);
+  }
+}

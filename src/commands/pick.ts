@@ -1,0 +1,133 @@
+// Finding the node a command works on. From a context menu VS Code passes the node; from the palette
+// nothing, so the user picks it step by step with quick picks that walk the same tree (same data, same
+// errors). The second argument may be options (tests, drag and drop) or, from a multi-select, an array.
+import * as vscode from 'vscode';
+import { RepoError } from '../core/errors';
+import {
+  asNode, connectionNode, isModelScoped, modelNode, versionNode,
+  type ArtifactNode, type ConnectionNode, type ModelNode, type RootNode, type TagNode, type TreeNode, type VersionNode,
+} from '../tree/nodes';
+import { renderNode } from '../tree/render';
+import type { Services } from './services';
+
+/** The options object a command was given (never a node or VS Code's array of selected nodes). */
+export function options<T extends object>(x: unknown): Partial<T> {
+  return x && typeof x === 'object' && !Array.isArray(x) && !asNode(x) ? (x as Partial<T>) : {};
+}
+
+export function cancelled(action: string, object = ''): RepoError {
+  return new RepoError('Aborted', action, object, 'cancelled');
+}
+
+function label(node: TreeNode): string {
+  const l = renderNode(node).label;
+  return typeof l === 'string' ? l : (l?.label ?? node.id);
+}
+
+async function pickChild<T extends TreeNode>(s: Services, parent: TreeNode | undefined, kinds: readonly TreeNode['kind'][],
+  placeHolder: string, action: string): Promise<T> {
+  const kids = await s.tree.getChildren(parent);
+  const error = kids.find((k) => k.kind === 'message' && k.severity === 'error');
+  const choices = kids.filter((k) => kinds.includes(k.kind)) as T[];
+  if (choices.length === 0) {
+    throw new RepoError(error ? 'Storage' : 'NotFound', action, parent ? label(parent) : 'a repository',
+      error && error.kind === 'message' ? error.text : 'there is nothing to choose from');
+  }
+  if (choices.length === 1 && kinds.includes('bucket')) return choices[0];
+  const items = choices.map((n) => {
+    const it = renderNode(n);
+    return { label: label(n), description: typeof it.description === 'string' ? it.description : undefined, node: n };
+  });
+  const picked = await vscode.window.showQuickPick(items, { placeHolder, matchOnDescription: true });
+  if (!picked) throw cancelled(action);
+  return picked.node;
+}
+
+/** The connection id a node (or a `{ connectionId }` argument, as message nodes pass) belongs to. */
+export function connectionIdOf(x: unknown): string | undefined {
+  const n = asNode(x);
+  if (n?.kind === 'connection') return n.connectionId;
+  if (n && 'place' in n) return n.place.connectionId;
+  const id = (x as { connectionId?: unknown } | undefined)?.connectionId;
+  return typeof id === 'string' ? id : undefined;
+}
+
+export async function pickConnection(s: Services, node: unknown, action: string, kind?: 's3' | 'fs'): Promise<ConnectionNode> {
+  const id = connectionIdOf(node);
+  if (id) return connectionNode(s.repos.connection(id), '');
+  const all = s.store.list().filter((c) => !kind || c.kind === kind);
+  if (all.length === 0) throw new RepoError('NotFound', action, 'a connection', 'no connection is configured');
+  if (all.length === 1) return connectionNode(all[0], '');
+  const picked = await vscode.window.showQuickPick(all.map((c) => ({ label: c.name, description: c.kind === 's3' ? c.endpoint ?? 'AWS' : c.path, c })),
+    { placeHolder: 'Connection' });
+  if (!picked) throw cancelled(action);
+  return connectionNode(picked.c, '');
+}
+
+/** A node that lists models: the given bucket or fs connection, else one picked. */
+export async function pickRoot(s: Services, node: unknown, action: string): Promise<RootNode> {
+  const n = asNode(node);
+  if (n?.kind === 'bucket') return n;
+  if (n?.kind === 'connection' && n.connKind === 'fs') return n;
+  if (n && isModelScoped(n)) {
+    const p = n.place;
+    return p.bucket !== undefined
+      ? { kind: 'bucket', id: `b:${p.connectionId}/${p.bucket}`, place: { connectionId: p.connectionId, bucket: p.bucket } }
+      : connectionNode(s.repos.connection(p.connectionId), '');
+  }
+  const conn = n?.kind === 'connection' ? n : await pickConnection(s, undefined, action);
+  if (conn.connKind === 'fs') return conn;
+  return pickChild(s, conn, ['bucket'], 'Bucket', action);
+}
+
+export async function pickModel(s: Services, node: unknown, action: string): Promise<ModelNode> {
+  const n = asNode(node);
+  if (n && isModelScoped(n)) return n.kind === 'model' ? n : modelNode(n.place, n.model);
+  const root = await pickRoot(s, n, action);
+  return pickChild(s, root, ['model'], 'Model', action);
+}
+
+export async function pickVersion(s: Services, node: unknown, action: string): Promise<VersionNode> {
+  const n = asNode(node);
+  if (n?.kind === 'version') return n;
+  if (n?.kind === 'artifact') {
+    const repo = await s.repos.repo(n.place);
+    const v = (await repo.listVersions(n.model, { includePending: true })).find((x) => x.name === n.info.version);
+    if (v) return versionNode(n.place, v);
+  }
+  const model = await pickModel(s, n, action);
+  return pickChild(s, model, ['version'], `Version of ${model.model}`, action);
+}
+
+export async function pickTag(s: Services, node: unknown, action: string): Promise<TagNode> {
+  const n = asNode(node);
+  if (n?.kind === 'tag') return n;
+  const model = await pickModel(s, n, action);
+  const group = (await s.tree.getChildren(model)).find((k) => k.kind === 'tagsGroup');
+  if (!group) throw new RepoError('NotFound', action, model.model, 'the model has no tags');
+  return pickChild(s, group, ['tag'], `Tag of ${model.model}`, action);
+}
+
+/** An artifact, a version or a tag: what a download or a manifest can be made of. */
+export async function pickRef(s: Services, node: unknown, action: string): Promise<ArtifactNode | VersionNode | TagNode> {
+  const n = asNode(node);
+  if (n?.kind === 'artifact' || n?.kind === 'version' || n?.kind === 'tag') return n;
+  const model = await pickModel(s, n, action);
+  const kids = await s.tree.getChildren(model);
+  const group = kids.find((k) => k.kind === 'tagsGroup');
+  const tags = group ? (await s.tree.getChildren(group)).filter((k) => k.kind === 'tag') : [];
+  const items = [...tags, ...kids.filter((k) => k.kind === 'version')].map((k) => {
+    const it = renderNode(k);
+    return { label: `${k.kind === 'tag' ? '$(tag)' : '$(versions)'} ${label(k)}`, description: typeof it.description === 'string' ? it.description : '', node: k };
+  });
+  const picked = await vscode.window.showQuickPick(items, { placeHolder: `Tag or version of ${model.model}` });
+  if (!picked) throw cancelled(action);
+  return picked.node as VersionNode | TagNode;
+}
+
+export async function pickArtifact(s: Services, node: unknown, action: string): Promise<ArtifactNode> {
+  const n = asNode(node);
+  if (n?.kind === 'artifact') return n;
+  const v = await pickVersion(s, n, action);
+  return pickChild(s, v, ['artifact'], `File of ${v.model}@${v.info.name}`, action);
+}

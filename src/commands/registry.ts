@@ -1,0 +1,61 @@
+// Every command of the extension, in one list: id, the action named in its error messages, handler.
+// Each handler lives in its own file; registerCommands() wraps all of them with the one error
+// translator (vscode/commandWrapper.ts). package.json's `contributes.commands` lists the same ids.
+import type * as vscode from 'vscode';
+import { registerWrapped } from '../vscode/commandWrapper';
+import { addFolderConnection } from './addFolderConnection';
+import { addS3Connection } from './addS3Connection';
+import { applyManifest } from './applyManifest';
+import { copyPresignedUrl } from './copyPresignedUrl';
+import { copyS3Uri } from './copyS3Uri';
+import { createTag } from './createTag';
+import { deleteTag } from './deleteTag';
+import { deleteVersion } from './deleteVersion';
+import { download } from './download';
+import { editConnection } from './editConnection';
+import { filterModels } from './filterModels';
+import { generateManifest } from './generateManifest';
+import { importConnections } from './importConnections';
+import { loadMore } from './loadMore';
+import { moveTag } from './moveTag';
+import { refresh } from './refresh';
+import { removeConnection } from './removeConnection';
+import { rollbackTag } from './rollbackTag';
+import type { Services } from './services';
+import { showLog } from './showLog';
+import { tagHistory } from './tagHistory';
+import { testConnection } from './testConnection';
+import { upload } from './upload';
+
+type Handler = (s: Services, node: unknown, args: unknown) => Promise<unknown>;
+
+/** [command id suffix, action for messages ("Cannot <action>: ..."), handler] */
+export const COMMANDS: readonly (readonly [string, string, Handler])[] = [
+  ['refresh', 'refresh', refresh],
+  ['addS3Connection', 'add S3 connection', addS3Connection],
+  ['addFolderConnection', 'open folder as repository', addFolderConnection],
+  ['importConnections', 'import connections', importConnections],
+  ['editConnection', 'edit connection', editConnection],
+  ['removeConnection', 'remove connection', removeConnection],
+  ['testConnection', 'test connection', testConnection],
+  ['upload', 'upload', upload],
+  ['createTag', 'create tag', createTag],
+  ['moveTag', 'move tag', moveTag],
+  ['deleteTag', 'delete tag', deleteTag],
+  ['tagHistory', 'show tag history', tagHistory],
+  ['rollbackTag', 'roll back tag', rollbackTag],
+  ['generateManifest', 'generate manifest', generateManifest],
+  ['applyManifest', 'apply manifest', applyManifest],
+  ['download', 'download', download],
+  ['copyS3Uri', 'copy S3 URI', copyS3Uri],
+  ['copyPresignedUrl', 'copy presigned URL', copyPresignedUrl],
+  ['deleteVersion', 'delete version', deleteVersion],
+  ['filterModels', 'filter models', filterModels],
+  ['loadMore', 'load more models', loadMore],
+  ['showLog', 'show log', (s) => showLog(s)],
+];
+
+export function registerCommands(s: Services): vscode.Disposable[] {
+  return COMMANDS.map(([id, action, handler]) =>
+    registerWrapped(`modelRepository.${id}`, action, s.log, s.notify, (node: unknown, args: unknown) => handler(s, node, args)));
+}

@@ -1,0 +1,16 @@
+// What every command handler receives: the extension's services, built once in extension.ts.
+import type * as vscode from 'vscode';
+import type { ModelTreeProvider } from '../tree/provider';
+import type { ConnectionStore } from '../vscode/connectionStore';
+import type { Log } from '../vscode/log';
+import type { Notifier } from '../vscode/notify';
+import type { Repositories } from '../vscode/repositories';
+
+export interface Services {
+  readonly context: vscode.ExtensionContext;
+  readonly store: ConnectionStore;
+  readonly repos: Repositories;
+  readonly tree: ModelTreeProvider;
+  readonly log: Log;
+  readonly notify: Notifier;
+}

@@ -1,0 +1,37 @@
+// Checks that a connection works: lists its buckets (or one page of models) with fresh clients and
+// says how long it took, or why it failed.
+import { RepoError, isRepoError } from '../core/errors';
+import { options, pickConnection } from './pick';
+import type { Services } from './services';
+
+export interface TestResult {
+  readonly ok: true;
+  readonly detail: string;
+  readonly ms: number;
+}
+
+export async function testConnection(s: Services, node: unknown, raw: unknown): Promise<TestResult> {
+  const a = options<{ quiet: boolean }>(raw);
+  const c = s.repos.connection((await pickConnection(s, node, 'test connection')).connectionId);
+  s.repos.clear();
+  const t0 = Date.now();
+  let detail: string;
+  try {
+    if (c.kind === 's3' && !c.bucket) {
+      const buckets = await s.repos.buckets(c.id);
+      detail = `${buckets.length} bucket${buckets.length === 1 ? '' : 's'} visible`;
+    } else {
+      const repo = await s.repos.repo({ connectionId: c.id, bucket: c.kind === 's3' ? c.bucket : undefined });
+      const page = await repo.listModels({ limit: 1 });
+      detail = page.models.length > 0 ? 'models found' : 'reachable, no models yet';
+    }
+  } catch (err) {
+    if (!isRepoError(err)) throw err;
+    throw new RepoError(err.code, 'connect to', c.name, err.reason, { cause: err, details: { ...err.details } });
+  }
+  const ms = Date.now() - t0;
+  s.log.info(`connection ${c.name}: ${detail} (${ms} ms)`);
+  if (!a.quiet) s.notify.info(`Connected to ${c.name}: ${detail} (${ms} ms).`);
+  s.tree.refresh();
+  return { ok: true, detail, ms };
+}

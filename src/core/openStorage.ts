@@ -1,0 +1,12 @@
+// Opens the storage backend for a connection. The S3 backend (and with it the AWS SDK) is loaded only
+// when an S3 connection is opened, so filesystem users and quick CLI commands never pay for it.
+// (The `.js` suffix: under node16 resolution a dynamic import stays a native import(); esbuild maps it to the .ts.)
+import type { ConnectionConfig } from './connections/types';
+import type { Storage } from './storage/storage';
+import { createFsStorage } from './storage/fsStorage';
+
+export async function openStorage(cfg: ConnectionConfig): Promise<Storage> {
+  if (cfg.kind === 'fs') return createFsStorage(cfg);
+  const { createS3Storage } = await import('./storage/s3Storage.js');
+  return createS3Storage(cfg);
+}

@@ -1,0 +1,168 @@
+// Moving and deleting tags. Every change is a compare-and-swap against the link as it was read (the
+// storage refuses the write if the link changed in between), so two people moving one tag never
+// overwrite each other silently: the loser gets a Conflict naming who moved it where, and when.
+// Each landed change is appended to the tag's history.
+import { RepoError } from '../errors';
+import { displayTarget, formatChain, formatLink, parseLinkText } from '../links';
+import type { LinkTarget } from '../links';
+import { tagKey } from '../layout';
+import { validateName } from '../names';
+import type { LinkInfo, Storage } from '../storage/storage';
+import type { TagInfo } from '../types';
+import { appendHistory, lastMoveTo, makeRecord } from './history';
+import { ModelView } from './modelView';
+import { sortableNow } from './util';
+
+export const WHO_META = 'modelrepo-who';
+export const WHEN_META = 'modelrepo-when';
+
+/** The link as it is now; a link the backend refuses to read (malformed) still has a token to replace. */
+async function readCurrent(storage: Storage, model: string, tag: string): Promise<LinkInfo | undefined> {
+  const key = tagKey(model, tag);
+  try {
+    return await storage.readLink(key);
+  } catch (e) {
+    if (!(e instanceof RepoError) || e.code !== 'BrokenLink') throw e;
+    const st = await storage.stat(key);
+    if (!st) throw e;
+    return { target: '', token: st.etag };
+  }
+}
+
+/** The stored form of what a person typed as a target: a tag, a version or `version/file`. */
+async function targetFromInput(view: ModelView, tag: string, input: string): Promise<LinkTarget> {
+  const obj = `${view.model}:${tag}`;
+  const parsed = parseLinkText(input.trim());
+  if ('problem' in parsed) throw new RepoError('InvalidRef', 'tag', obj, `the target ${parsed.problem.replace(/^the link /, '')}`);
+  const t = parsed.target;
+  if (t.kind !== 'name') return t;
+  const isTag = await view.readTag(t.name).then((l) => l !== undefined, (e) => e instanceof RepoError && e.code === 'BrokenLink');
+  if (isTag) return { kind: 'tag', tag: t.name };
+  if ((await view.version(t.name)).state !== 'missing') return { kind: 'version', version: t.name };
+  throw new RepoError('NotFound', 'tag', obj, `there is no tag or version '${t.name}' in ${view.model}`);
+}
+
+/** Refuses targets that do not exist, are unfinished, are broken, or would close a cycle. */
+async function checkTarget(view: ModelView, tag: string, t: LinkTarget): Promise<void> {
+  const obj = `${view.model}:${tag}`;
+  if (t.kind === 'tag' || t.kind === 'name') {
+    const name = t.kind === 'tag' ? t.tag : t.name;
+    if (name === tag) throw new RepoError('BrokenLink', 'tag', obj, 'a tag cannot point at itself');
+    let r;
+    try {
+      r = await view.resolveTag(name);
+    } catch (e) {
+      if (e instanceof RepoError) throw new RepoError(e.code, 'tag', obj, `the target tag '${name}' does not resolve: ${e.reason}`, { details: e.details });
+      throw e;
+    }
+    if (r.chain.slice(0, -1).includes(tag)) {
+      throw new RepoError('BrokenLink', 'tag', obj, `it would create a cycle: ${formatChain([tag, ...r.chain.slice(0, r.chain.indexOf(tag) + 1)])}`);
+    }
+    return;
+  }
+  const state = await view.targetState(t.kind === 'file' ? { version: t.version, file: t.file } : { version: t.version });
+  if (state === 'missing') throw new RepoError('NotFound', 'tag', obj, `${displayTarget(t)} does not exist`);
+  if (state === 'pending') throw new RepoError('Incomplete', 'tag', obj, `version '${t.version}' is not published yet (its upload is unfinished)`);
+}
+
+/** Whether the caller's `expect` describes the current link: its text, its target, or where it resolves. */
+async function matchesExpect(view: ModelView, tag: string, current: LinkInfo, expect: string): Promise<boolean> {
+  if (expect === current.target) return true;
+  const want = parseLinkText(expect.trim());
+  const have = parseLinkText(current.target);
+  if ('problem' in want || 'problem' in have) return false;
+  const shown = displayTarget(want.target);
+  if (shown === displayTarget(have.target)) return true;
+  const r = await view.resolveTag(tag).catch(() => undefined);
+  return r !== undefined && r.chain[r.chain.length - 1] === shown;
+}
+
+/** Who last set the tag to `current` and when: from the link's metadata (S3) or the history. */
+async function whoWhen(storage: Storage, model: string, tag: string, details: Readonly<Record<string, unknown>>,
+  current: string | undefined): Promise<{ who: string; when: string }> {
+  const meta = details.currentMeta as Record<string, string> | undefined;
+  if (meta?.[WHO_META] && meta[WHEN_META]) return { who: meta[WHO_META], when: meta[WHEN_META] };
+  const rec = await lastMoveTo(storage, model, tag, current);
+  return { who: rec?.who ?? 'someone (no history record)', when: rec?.when ?? 'an unknown time' };
+}
+
+async function conflict(storage: Storage, model: string, tag: string, action: string, details: Readonly<Record<string, unknown>>,
+  extra = ''): Promise<RepoError> {
+  let current = typeof details.current === 'string' ? details.current : undefined;
+  if (details.current === undefined && !('current' in details)) current = (await readCurrent(storage, model, tag).catch(() => undefined))?.target;
+  const { who, when } = await whoWhen(storage, model, tag, details, current);
+  const what = current === undefined ? 'it was deleted' : `it was moved to ${current}`;
+  return new RepoError('Conflict', action, `${model}:${tag}`, `${what} by ${who} at ${when} since you read it${extra}`,
+    { details: { current: current ?? null, who, when } });
+}
+
+export async function setTag(storage: Storage, who: string, model: string, tag: string, target: string,
+  opts: { expect?: string | null } = {}): Promise<TagInfo> {
+  validateName('model', model);
+  validateName('tag', tag);
+  const obj = `${model}:${tag}`;
+  const view = new ModelView(storage, model);
+  const t = await targetFromInput(view, tag, target);
+  await checkTarget(view, tag, t);
+  const text = formatLink(t);
+  const current = await readCurrent(storage, model, tag);
+  if (opts.expect === null && current) {
+    const { who: by, when } = await whoWhen(storage, model, tag, {}, current.target);
+    throw new RepoError('Exists', 'create tag', obj, `it already exists and points at ${current.target} (set by ${by} at ${when})`,
+      { details: { current: current.target, who: by, when } });
+  }
+  if (typeof opts.expect === 'string') {
+    if (!current) throw await conflict(storage, model, tag, 'move tag', { current: undefined }, ` (you expected ${opts.expect})`);
+    if (!(await matchesExpect(view, tag, current, opts.expect))) {
+      throw await conflict(storage, model, tag, 'move tag', { current: current.target }, ` (you expected ${opts.expect})`);
+    }
+  }
+  if (current && current.target === text) return tagInfo(storage, model, tag); // already there: nothing to record
+  const time = sortableNow();
+  try {
+    await storage.writeLink(tagKey(model, tag), text, current ? { token: current.token } : { absent: true }, { [WHO_META]: who, [WHEN_META]: time.iso });
+  } catch (e) {
+    if (e instanceof RepoError && e.code === 'Conflict') {
+      if (opts.expect === null) {
+        const c = await conflict(storage, model, tag, 'create tag', e.details);
+        throw new RepoError('Exists', 'create tag', obj, `it was just created by ${c.details.who} (at ${c.details.when}) pointing at ${c.details.current}`, { details: c.details });
+      }
+      throw await conflict(storage, model, tag, current ? 'move tag' : 'create tag', e.details);
+    }
+    throw e;
+  }
+  await appendHistory(storage, model, makeRecord(tag, current ? 'move' : 'create', current?.target, text, who, time));
+  return tagInfo(storage, model, tag);
+}
+
+export async function deleteTag(storage: Storage, who: string, model: string, tag: string, opts: { expect?: string } = {}): Promise<void> {
+  validateName('model', model);
+  validateName('tag', tag);
+  const current = await readCurrent(storage, model, tag);
+  if (!current) throw new RepoError('NotFound', 'delete tag', `${model}:${tag}`, `there is no tag '${tag}' in ${model}`);
+  if (opts.expect !== undefined && !(await matchesExpect(new ModelView(storage, model), tag, current, opts.expect))) {
+    throw await conflict(storage, model, tag, 'delete tag', { current: current.target }, ` (you expected ${opts.expect})`);
+  }
+  const time = sortableNow();
+  try {
+    await storage.deleteLink(tagKey(model, tag), { token: current.token });
+  } catch (e) {
+    if (e instanceof RepoError && e.code === 'Conflict') throw await conflict(storage, model, tag, 'delete tag', e.details);
+    throw e;
+  }
+  await appendHistory(storage, model, makeRecord(tag, 'delete', current.target, undefined, who, time));
+}
+
+/** The tag as listTags shows it, read fresh. */
+export async function tagInfo(storage: Storage, model: string, tag: string): Promise<TagInfo> {
+  const view = new ModelView(storage, model);
+  const link = await view.readTag(tag);
+  if (!link) throw new RepoError('NotFound', 'read tag', `${model}:${tag}`, `there is no tag '${tag}' in ${model}`);
+  try {
+    const r = await view.resolveTag(tag);
+    return { model, name: tag, target: link.target, token: link.token, resolved: await view.refFor(r.end, r.chain) };
+  } catch (e) {
+    if (e instanceof RepoError) return { model, name: tag, target: link.target, token: link.token, problem: e.reason };
+    throw e;
+  }
+}

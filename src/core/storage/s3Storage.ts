@@ -1,0 +1,205 @@
+// The S3 backend of the Storage interface (storage.ts), tested against Ceph RGW. This module wires
+// the pieces: client and key mapping (s3Client.ts), conditional writes and links (s3Links.ts),
+// resumable multipart uploads (s3Upload.ts, s3Parts.ts, s3Resume.ts), parallel downloads
+// (s3Download.ts) and error mapping (s3Errors.ts). Keys are relative to bucket + prefix.
+import { Readable } from 'node:stream';
+import {
+  DeleteObjectsCommand, GetObjectCommand, HeadObjectCommand, ListBucketsCommand, ListObjectsV2Command, PutObjectCommand,
+} from '@aws-sdk/client-s3';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { RepoError } from '../errors';
+import type { S3ConnectionConfig } from '../connections/types';
+import type { ListOptions, ListPage, ObjectInfo, PutOptions, Storage } from './storage';
+import { BufferPool } from './s3Buffers';
+import { createS3Context } from './s3Client';
+import type { S3ClientOptions } from './s3Client';
+import { downloadFile } from './s3Download';
+import type { DownloadTuning } from './s3Download';
+import { isInvalidRange, isNotFound, toRepoError } from './s3Errors';
+import { bodyBytes, conditionalPut, deleteLink, readLink, unquote, writeLink } from './s3Links';
+import { abortUploads, listParts, listPartialUploads, listUploads } from './s3Resume';
+import { uploadFile } from './s3Upload';
+import type { UploadTuning } from './s3Upload';
+
+const MiB = 1024 * 1024;
+const MAX_PRESIGN_SECONDS = 7 * 24 * 3600;
+
+export interface S3StorageOptions extends S3ClientOptions {
+  /** Bytes of transfer buffers all uploads and downloads of this storage share (default 96 MiB). */
+  readonly memoryBudget?: number;
+  readonly upload?: Partial<Omit<UploadTuning, 'pool'>>;
+  readonly download?: Partial<Omit<DownloadTuning, 'pool'>>;
+}
+
+export interface PartialUploadState {
+  readonly uploadId: string;
+  readonly initiated?: Date;
+  readonly parts: readonly { readonly partNumber: number; readonly size: number }[];
+}
+
+/** The S3 storage, plus what only S3 can tell: the parts an interrupted upload left behind. */
+export interface S3Storage extends Storage {
+  partialUploadState(key: string): Promise<PartialUploadState[]>;
+}
+
+export function createS3Storage(cfg: S3ConnectionConfig, options: S3StorageOptions = {}): S3Storage {
+  const ctx = createS3Context(cfg, options);
+  const { client, bucket } = ctx;
+  const pool = new BufferPool(options.memoryBudget ?? 96 * MiB);
+  const uploadTuning: UploadTuning = { parallel: 8, ...options.upload, pool };
+  const downloadTuning: DownloadTuning = { chunkSize: 8 * MiB, parallel: 6, ...options.download, pool };
+  const fail = (e: unknown, action: string, key: string): RepoError => toRepoError(e, action, key, ctx.endpointLabel);
+
+  return {
+    kind: 's3',
+    root: ctx.root,
+
+    async list(prefix: string, opts: ListOptions = {}): Promise<ListPage> {
+      const full = ctx.fullKey(prefix);
+      try {
+        const out = await client.send(new ListObjectsV2Command({
+          Bucket: bucket, Prefix: full, Delimiter: opts.delimited === false ? undefined : '/',
+          MaxKeys: opts.limit, ContinuationToken: opts.cursor,
+        }), { abortSignal: opts.signal });
+        return {
+          prefixes: (out.CommonPrefixes ?? []).flatMap((p) => (p.Prefix ? [ctx.relativeKey(p.Prefix)] : [])),
+          // A zero-byte "folder" object some consoles create for the prefix itself is not an entry.
+          objects: (out.Contents ?? []).filter((o) => o.Key && !(o.Key === full && full.endsWith('/'))).map((o) => ({
+            key: ctx.relativeKey(o.Key ?? ''), size: o.Size ?? 0, modified: o.LastModified ?? new Date(0), etag: unquote(o.ETag),
+          })),
+          cursor: out.IsTruncated && out.NextContinuationToken ? out.NextContinuationToken : undefined,
+        };
+      } catch (e) {
+        throw fail(e, 'list', `${ctx.root}/${prefix}`);
+      }
+    },
+
+    async stat(key: string, signal?: AbortSignal): Promise<ObjectInfo | undefined> {
+      try {
+        const out = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: ctx.fullKey(key) }), { abortSignal: signal });
+        return { key, size: out.ContentLength ?? 0, modified: out.LastModified ?? new Date(0), etag: unquote(out.ETag) };
+      } catch (e) {
+        if (isNotFound(e)) return undefined;
+        throw fail(e, 'read', key);
+      }
+    },
+
+    async read(key: string, range?: { start: number; end?: number }, signal?: AbortSignal): Promise<Readable> {
+      if (range && (range.start < 0 || (range.end !== undefined && range.end < range.start))) {
+        throw new RepoError('InvalidRef', 'read', key, `bad byte range ${range.start}-${range.end ?? ''}`);
+      }
+      try {
+        const out = await client.send(new GetObjectCommand({
+          Bucket: bucket, Key: ctx.fullKey(key), Range: range ? `bytes=${range.start}-${range.end ?? ''}` : undefined,
+        }), { abortSignal: signal });
+        return out.Body as Readable;
+      } catch (e) {
+        // A range starting at or past the end reads nothing, as on a filesystem.
+        if (range && isInvalidRange(e)) return Readable.from([]);
+        throw fail(e, 'read', key);
+      }
+    },
+
+    async readText(key: string, signal?: AbortSignal): Promise<string | undefined> {
+      try {
+        const out = await client.send(new GetObjectCommand({ Bucket: bucket, Key: ctx.fullKey(key) }), { abortSignal: signal });
+        return (await bodyBytes(out.Body)).toString('utf8');
+      } catch (e) {
+        if (isNotFound(e)) return undefined;
+        throw fail(e, 'read', key);
+      }
+    },
+
+    async putText(key: string, body: string, opts: PutOptions = {}): Promise<ObjectInfo> {
+      const contentType = opts.contentType ?? (key.endsWith('.json') ? 'application/json' : 'text/plain; charset=utf-8');
+      const size = Buffer.byteLength(body);
+      let etag: string;
+      if (opts.ifAbsent) {
+        const res = await conditionalPut(ctx, { key, body, expect: { absent: true }, contentType, action: 'write', signal: opts.signal });
+        if (!('etag' in res)) throw new RepoError('Exists', 'write', key, 'it already exists');
+        etag = res.etag;
+      } else {
+        try {
+          const out = await client.send(new PutObjectCommand({ Bucket: bucket, Key: ctx.fullKey(key), Body: body, ContentType: contentType }),
+            { abortSignal: opts.signal });
+          etag = unquote(out.ETag);
+        } catch (e) {
+          throw fail(e, 'write', key);
+        }
+      }
+      return { key, size, modified: new Date(), etag };
+    },
+
+    uploadFile: (key, localPath, opts = {}) => uploadFile(ctx, key, localPath, opts, uploadTuning),
+    downloadFile: (key, localPath, opts = {}) => downloadFile(ctx, key, localPath, opts, downloadTuning),
+    abortUploads: (key) => abortUploads(ctx, key),
+    listPartialUploads: (prefix) => listPartialUploads(ctx, prefix),
+
+    async partialUploadState(key: string): Promise<PartialUploadState[]> {
+      const fullKey = ctx.fullKey(key);
+      const uploads = (await listUploads(ctx, fullKey, 'list partial uploads of', key)).filter((u) => u.key === fullKey);
+      const out: PartialUploadState[] = [];
+      for (const u of uploads) {
+        try {
+          const parts = await listParts(ctx, fullKey, u.uploadId);
+          out.push({ uploadId: u.uploadId, initiated: u.initiated,
+            parts: [...parts].map(([partNumber, p]) => ({ partNumber, size: p.size })).sort((a, b) => a.partNumber - b.partNumber) });
+        } catch (e) {
+          if (!isNotFound(e)) throw fail(e, 'list partial uploads of', key);
+        }
+      }
+      return out;
+    },
+
+    async delete(keys: readonly string[], signal?: AbortSignal): Promise<void> {
+      for (let i = 0; i < keys.length; i += 1000) {
+        const batch = keys.slice(i, i + 1000);
+        let errors;
+        try {
+          const out = await client.send(new DeleteObjectsCommand({
+            Bucket: bucket, Delete: { Quiet: true, Objects: batch.map((k) => ({ Key: ctx.fullKey(k) })) },
+          }), { abortSignal: signal });
+          errors = out.Errors ?? [];
+        } catch (e) {
+          throw fail(e, 'delete', batch.length === 1 ? batch[0] : `${batch.length} objects in ${ctx.root}`);
+        }
+        const bad = errors.filter((er) => er.Code !== 'NoSuchKey');
+        if (bad.length > 0) {
+          const first = bad[0];
+          throw new RepoError(first.Code === 'AccessDenied' ? 'Auth' : 'Storage', 'delete', ctx.relativeKey(first.Key ?? ''),
+            `${first.Code ?? 'error'}: ${first.Message ?? ''}${bad.length > 1 ? ` (and ${bad.length - 1} more)` : ''}`);
+        }
+      }
+    },
+
+    readLink: (key, signal) => readLink(ctx, key, signal),
+    writeLink: (key, target, expect, meta) => writeLink(ctx, key, target, expect, meta),
+    deleteLink: (key, expect) => deleteLink(ctx, key, expect),
+
+    async shareUrl(key: string, expiresInSeconds: number): Promise<string> {
+      if (!(expiresInSeconds >= 1 && expiresInSeconds <= MAX_PRESIGN_SECONDS)) {
+        throw new RepoError('Config', 'share', key, `the expiry must be between 1 second and 7 days (got ${expiresInSeconds})`);
+      }
+      try {
+        return await getSignedUrl(client, new GetObjectCommand({ Bucket: bucket, Key: ctx.fullKey(key) }),
+          { expiresIn: Math.floor(expiresInSeconds) });
+      } catch (e) {
+        throw fail(e, 'share', key);
+      }
+    },
+
+    async listBuckets(signal?: AbortSignal): Promise<string[]> {
+      try {
+        const out = await client.send(new ListBucketsCommand({}), { abortSignal: signal });
+        return (out.Buckets ?? []).flatMap((b) => (b.Name ? [b.Name] : [])).sort();
+      } catch (e) {
+        throw fail(e, 'list buckets of', ctx.endpointLabel);
+      }
+    },
+
+    dispose(): void {
+      client.destroy();
+      ctx.casClient.destroy();
+    },
+  };
+}

@@ -1,0 +1,50 @@
+// Composition root: builds the services (log, connections, repositories, tree), registers the view and
+// the commands, and hands every disposable to the extension context. Nothing here loads an SDK: the AWS
+// SDK is loaded when an S3 connection is first opened, @kubernetes/client-node when a manifest is made.
+import * as vscode from 'vscode';
+import { registerCommands } from './commands/registry';
+import type { Services } from './commands/services';
+import { UploadDropController } from './tree/dragAndDrop';
+import { ModelTreeProvider } from './tree/provider';
+import { ConnectionStore } from './vscode/connectionStore';
+import { LOG_CHANNEL_NAME, createLog } from './vscode/log';
+import { Notifier } from './vscode/notify';
+import { Repositories } from './vscode/repositories';
+
+export const VIEW_ID = 'modelRepository.tree';
+
+/** What activate() returns: lets in-host tests read the real tree and the real secret storage. */
+export interface ExtensionApi {
+  readonly tree: ModelTreeProvider;
+  readonly view: vscode.TreeView<unknown>;
+  readonly store: ConnectionStore;
+  readonly repos: Repositories;
+  readonly notify: Notifier;
+  readonly secrets: vscode.SecretStorage;
+  readonly activationMs: number;
+}
+
+export function activate(context: vscode.ExtensionContext): ExtensionApi {
+  const t0 = Date.now();
+  const channel = vscode.window.createOutputChannel(LOG_CHANNEL_NAME, { log: true });
+  const log = createLog(channel);
+  const notify = new Notifier(log);
+  const store = new ConnectionStore(context.secrets);
+  const repos = new Repositories(store, log.child('repo'));
+  const tree = new ModelTreeProvider(store, repos, log.child('tree'));
+  const view = vscode.window.createTreeView(VIEW_ID, {
+    treeDataProvider: tree, showCollapseAll: true, dragAndDropController: new UploadDropController(),
+  });
+  const services: Services = { context, store, repos, tree, log, notify };
+  context.subscriptions.push(channel, store, repos, tree, view, ...registerCommands(services));
+  // The workspace's `model-repo` folder shows up without configuration: one stat, not awaited here
+  // (the tree waits for it before listing its roots).
+  void store.detectWorkspaceFolder();
+  const activationMs = Date.now() - t0;
+  log.info(`activated in ${activationMs} ms; ${store.list().length} configured connection(s)`);
+  return { tree, view: view as vscode.TreeView<unknown>, store, repos, notify, secrets: context.secrets, activationMs };
+}
+
+export function deactivate(): void {
+  // everything is in context.subscriptions
+}

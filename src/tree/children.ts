@@ -1,0 +1,137 @@
+// Computes a node's children by asking the core. A failure becomes a message node under the node that
+// failed ("Cannot list buckets of ceph: access denied") instead of only a popup, so the reason stays
+// visible where the user looked. Model lists are paged: the pages loaded so far are kept per root and
+// "Load more" appends the next one.
+import { isRepoError } from '../core/errors';
+import { compareVersions } from '../core/names';
+import type { ConnectionStore } from '../vscode/connectionStore';
+import type { Log } from '../vscode/log';
+import type { Place, Repositories } from '../vscode/repositories';
+import type { Connection } from '../vscode/settings';
+import { pageSize, resolveFolder } from '../vscode/settings';
+import {
+  artifactNode, bucketNode, connectionNode, loadMoreNode, messageNode, modelNode, tagNode, tagsGroupNode, versionNode,
+  type MessageNode, type RootNode, type TreeNode,
+} from './nodes';
+
+export interface ModelPage {
+  readonly models: readonly string[];
+  readonly cursor?: string;
+}
+
+export interface TreeState {
+  /** Models loaded so far, per root node id. */
+  readonly pages: Map<string, ModelPage>;
+  /** Model filter, per root node id. */
+  readonly filters: Map<string, string>;
+}
+
+export interface ChildDeps {
+  readonly store: ConnectionStore;
+  readonly repos: Repositories;
+  readonly log: Log;
+  readonly state: TreeState;
+}
+
+export function connectionDetail(c: Connection): string {
+  if (c.kind === 'fs') return c.path ? resolveFolder(c.path) : '(no folder)';
+  const ep = c.endpoint ? c.endpoint.replace(/^https?:\/\//, '') : 'AWS S3';
+  return c.bucket ? `${ep} · ${c.bucket}` : ep;
+}
+
+function failure(parentId: string, what: string, err: unknown, deps: ChildDeps, connectionId?: string): MessageNode {
+  const reason = isRepoError(err) ? err.reason : err instanceof Error ? err.message : String(err);
+  const text = `Cannot list ${what}: ${reason}`;
+  deps.log.error(text, err);
+  const keys = isRepoError(err, 'Auth') || isRepoError(err, 'Config');
+  const command = keys && connectionId
+    ? { id: 'modelRepository.editConnection', title: 'Edit Connection', args: [{ connectionId }] }
+    : { id: 'modelRepository.refresh', title: 'Retry', args: [] };
+  return messageNode(parentId, text, 'error', isRepoError(err) ? err.message : text, command);
+}
+
+async function rootsOf(deps: ChildDeps): Promise<TreeNode[]> {
+  await deps.store.ready();
+  return deps.store.list().map((c) => connectionNode(c, connectionDetail(c), c.kind === 'fs' ? deps.state.filters.get(`c:${c.id}`) : undefined));
+}
+
+async function modelsOf(root: RootNode, place: Place, deps: ChildDeps, more: boolean): Promise<TreeNode[]> {
+  const filter = deps.state.filters.get(root.id);
+  let page = deps.state.pages.get(root.id);
+  if (!page || more) {
+    const repo = await deps.repos.repo(place);
+    const res = await repo.listModels({ cursor: more ? page?.cursor : undefined, limit: pageSize(), filter });
+    page = { models: [...(more && page ? page.models : []), ...res.models], cursor: res.cursor };
+    deps.state.pages.set(root.id, page);
+  }
+  const nodes: TreeNode[] = page.models.map((m) => modelNode(place, m));
+  if (page.cursor) nodes.push(loadMoreNode(root));
+  if (nodes.length === 0) {
+    nodes.push(messageNode(root.id, filter ? `No models match '${filter}'` : 'No models yet: upload one from the context menu', 'info'));
+  }
+  return nodes;
+}
+
+/** Fetches the next page of models under `root` (the "Load more" node). */
+export async function loadMoreModels(root: RootNode, deps: ChildDeps): Promise<void> {
+  const place = root.kind === 'bucket' ? root.place : { connectionId: root.connectionId };
+  await modelsOf(root, place, deps, true);
+}
+
+export async function childrenOf(node: TreeNode | undefined, deps: ChildDeps): Promise<TreeNode[]> {
+  if (!node) return rootsOf(deps);
+  switch (node.kind) {
+    case 'connection': {
+      const c = deps.store.get(node.connectionId);
+      if (!c) return [];
+      if (c.kind === 'fs') {
+        try {
+          return await modelsOf(node, { connectionId: c.id }, deps, false);
+        } catch (err) {
+          return [failure(node.id, `models of ${c.name}`, err, deps, c.id)];
+        }
+      }
+      try {
+        const buckets = await deps.repos.buckets(c.id);
+        if (buckets.length === 0) return [messageNode(node.id, c.bucketFilter ? `No bucket matches '${c.bucketFilter}'` : 'No buckets', 'info')];
+        return buckets.map((b) => bucketNode(c.id, b, deps.state.filters.get(`b:${c.id}/${b}`)));
+      } catch (err) {
+        return [failure(node.id, `buckets of ${c.name}`, err, deps, c.id)];
+      }
+    }
+    case 'bucket':
+      try {
+        return await modelsOf(node, node.place, deps, false);
+      } catch (err) {
+        return [failure(node.id, `models in ${node.place.bucket}`, err, deps, node.place.connectionId)];
+      }
+    case 'model':
+      try {
+        const repo = await deps.repos.repo(node.place);
+        const versions = await repo.listVersions(node.model, { includePending: true });
+        // newest first: the version people look for is usually the latest one
+        const sorted = [...versions].sort((a, b) => compareVersions(b.name, a.name));
+        return [tagsGroupNode(node.place, node.model), ...sorted.map((v) => versionNode(node.place, v))];
+      } catch (err) {
+        return [failure(node.id, `versions of ${node.model}`, err, deps, node.place.connectionId)];
+      }
+    case 'tagsGroup':
+      try {
+        const repo = await deps.repos.repo(node.place);
+        const tags = [...await repo.listTags(node.model)].sort((a, b) => a.name.localeCompare(b.name));
+        return tags.length ? tags.map((t) => tagNode(node.place, t)) : [messageNode(node.id, 'No tags yet', 'info')];
+      } catch (err) {
+        return [failure(node.id, `tags of ${node.model}`, err, deps, node.place.connectionId)];
+      }
+    case 'version':
+      try {
+        const repo = await deps.repos.repo(node.place);
+        const files = await repo.listArtifacts(node.model, node.info.name);
+        return files.length ? files.map((a) => artifactNode(node.place, a)) : [messageNode(node.id, 'No files', 'info')];
+      } catch (err) {
+        return [failure(node.id, `files of ${node.model}@${node.info.name}`, err, deps, node.place.connectionId)];
+      }
+    default:
+      return [];
+  }
+}

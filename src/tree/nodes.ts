@@ -1,0 +1,122 @@
+// The tree's nodes: plain data in one discriminated union. They carry what rendering and the commands
+// need (the place in the repository and the info the core returned) and nothing live: no clients, no
+// callbacks. render.ts turns a node into a TreeItem; children.ts computes a node's children.
+import type { ArtifactInfo, TagInfo, VersionInfo } from '../core/types';
+import type { Place } from '../vscode/repositories';
+
+export interface ConnectionNode {
+  readonly kind: 'connection';
+  readonly id: string;
+  readonly connectionId: string;
+  readonly name: string;
+  readonly connKind: 's3' | 'fs';
+  /** Endpoint or folder, shown beside the name. */
+  readonly detail: string;
+  /** fs connections are repository roots: the model filter shown on them. */
+  readonly filter?: string;
+}
+
+export interface BucketNode {
+  readonly kind: 'bucket';
+  readonly id: string;
+  readonly place: Place & { readonly bucket: string };
+  readonly filter?: string;
+}
+
+interface InModel {
+  readonly id: string;
+  readonly place: Place;
+  readonly model: string;
+}
+
+export interface ModelNode extends InModel { readonly kind: 'model' }
+export interface TagsGroupNode extends InModel { readonly kind: 'tagsGroup' }
+export interface VersionNode extends InModel { readonly kind: 'version'; readonly info: VersionInfo }
+export interface TagNode extends InModel { readonly kind: 'tag'; readonly info: TagInfo }
+export interface ArtifactNode extends InModel { readonly kind: 'artifact'; readonly info: ArtifactInfo }
+
+export interface MessageNode {
+  readonly kind: 'message';
+  readonly id: string;
+  readonly text: string;
+  readonly severity: 'error' | 'info';
+  /** Tooltip: the full error. */
+  readonly detail?: string;
+  /** Run on click (e.g. edit the connection whose keys were refused). */
+  readonly command?: { readonly id: string; readonly title: string; readonly args: readonly unknown[] };
+}
+
+export interface LoadMoreNode {
+  readonly kind: 'loadMore';
+  readonly id: string;
+  /** The repository root whose model list continues. */
+  readonly root: RootNode;
+}
+
+/** A node that lists models: a bucket, or an fs connection. */
+export type RootNode = BucketNode | ConnectionNode;
+
+export type TreeNode = ConnectionNode | BucketNode | ModelNode | TagsGroupNode | VersionNode | TagNode
+  | ArtifactNode | MessageNode | LoadMoreNode;
+
+export type ModelScopedNode = ModelNode | TagsGroupNode | VersionNode | TagNode | ArtifactNode;
+
+const placeId = (p: Place): string => (p.bucket === undefined ? `c:${p.connectionId}` : `b:${p.connectionId}/${p.bucket}`);
+
+export function connectionNode(c: { id: string; name: string; kind: 's3' | 'fs'; endpoint?: string; path?: string; bucket?: string },
+  detail: string, filter?: string): ConnectionNode {
+  return { kind: 'connection', id: `c:${c.id}`, connectionId: c.id, name: c.name, connKind: c.kind, detail, filter };
+}
+
+export function bucketNode(connectionId: string, bucket: string, filter?: string): BucketNode {
+  return { kind: 'bucket', id: placeId({ connectionId, bucket }), place: { connectionId, bucket }, filter };
+}
+
+export function modelNode(place: Place, model: string): ModelNode {
+  return { kind: 'model', id: `${placeId(place)}/m:${model}`, place, model };
+}
+
+export function tagsGroupNode(place: Place, model: string): TagsGroupNode {
+  return { kind: 'tagsGroup', id: `${placeId(place)}/m:${model}/tags`, place, model };
+}
+
+export function versionNode(place: Place, info: VersionInfo): VersionNode {
+  return { kind: 'version', id: `${placeId(place)}/m:${info.model}/v:${info.name}`, place, model: info.model, info };
+}
+
+export function tagNode(place: Place, info: TagInfo): TagNode {
+  return { kind: 'tag', id: `${placeId(place)}/m:${info.model}/t:${info.name}`, place, model: info.model, info };
+}
+
+export function artifactNode(place: Place, info: ArtifactInfo): ArtifactNode {
+  return { kind: 'artifact', id: `${placeId(place)}/m:${info.model}/v:${info.version}/a:${info.name}`, place, model: info.model, info };
+}
+
+export function messageNode(parentId: string, text: string, severity: 'error' | 'info', detail?: string,
+  command?: MessageNode['command']): MessageNode {
+  return { kind: 'message', id: `${parentId}#message`, text, severity, detail, command };
+}
+
+export function loadMoreNode(root: RootNode): LoadMoreNode {
+  return { kind: 'loadMore', id: `${root.id}#more`, root };
+}
+
+/** The repository root a node lives in (a bucket, or an fs connection), when it has one. */
+export function placeOf(node: TreeNode): Place | undefined {
+  switch (node.kind) {
+    case 'connection': return node.connKind === 'fs' ? { connectionId: node.connectionId } : undefined;
+    case 'bucket': return node.place;
+    case 'model': case 'tagsGroup': case 'version': case 'tag': case 'artifact': return node.place;
+    default: return undefined;
+  }
+}
+
+export function isModelScoped(node: TreeNode | undefined): node is ModelScopedNode {
+  return !!node && ['model', 'tagsGroup', 'version', 'tag', 'artifact'].includes(node.kind);
+}
+
+/** Narrows an argument VS Code (or a test) passed to a command to a tree node. */
+export function asNode(x: unknown): TreeNode | undefined {
+  const k = (x as { kind?: unknown } | undefined)?.kind;
+  return typeof k === 'string' && typeof (x as { id?: unknown }).id === 'string' ? (x as TreeNode) : undefined;
+}

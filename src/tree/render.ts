@@ -1,0 +1,97 @@
+// The one function that turns a node into what VS Code shows: label, description, icon, tooltip and
+// the contextValue the menus in package.json match (`version`, `version:tagged`, `tag:broken`, ...).
+import * as vscode from 'vscode';
+import { formatBytes } from '../vscode/progress';
+import type { TreeNode } from './nodes';
+
+const C = vscode.TreeItemCollapsibleState;
+
+function item(label: string, collapsible: vscode.TreeItemCollapsibleState, id: string, contextValue: string, icon: string,
+  iconColor?: string): vscode.TreeItem {
+  const it = new vscode.TreeItem(label, collapsible);
+  it.id = id;
+  it.contextValue = contextValue;
+  it.iconPath = new vscode.ThemeIcon(icon, iconColor ? new vscode.ThemeColor(iconColor) : undefined);
+  return it;
+}
+
+function md(lines: string[]): vscode.MarkdownString {
+  const m = new vscode.MarkdownString(lines.join('\n\n'));
+  m.supportThemeIcons = true;
+  return m;
+}
+
+const filterText = (f: string | undefined): string | undefined => (f ? `filter: ${f}` : undefined);
+
+/** What a version's description says: its tags, or why it is not usable yet. */
+export function versionDescription(state: string, tags: readonly string[]): string {
+  if (state === 'pending') return 'upload incomplete';
+  return tags.join(', ');
+}
+
+export function renderNode(node: TreeNode): vscode.TreeItem {
+  switch (node.kind) {
+    case 'connection': {
+      const it = item(node.name, C.Collapsed, node.id, 'connection', node.connKind === 's3' ? 'cloud' : 'folder-library');
+      it.description = [node.detail, filterText(node.filter)].filter(Boolean).join(' · ');
+      it.tooltip = md([`**${node.name}**`, `${node.connKind === 's3' ? 'S3' : 'Folder'}: \`${node.detail}\``]);
+      return it;
+    }
+    case 'bucket': {
+      const it = item(node.place.bucket, C.Collapsed, node.id, 'bucket', 'database');
+      it.description = filterText(node.filter);
+      return it;
+    }
+    case 'model': {
+      const it = item(node.model, C.Collapsed, node.id, 'model', 'package');
+      it.tooltip = `Model ${node.model}: drop files or folders here to upload a new version`;
+      return it;
+    }
+    case 'tagsGroup':
+      return item('Tags', C.Collapsed, node.id, 'tagsGroup', 'tag');
+    case 'version': {
+      const v = node.info;
+      const ctx = v.state === 'pending' ? 'version:pending' : v.tags.length > 0 ? 'version:tagged' : 'version';
+      const it = item(v.name, v.state === 'pending' ? C.None : C.Collapsed, node.id, ctx,
+        v.state === 'pending' ? 'cloud-upload' : 'versions', v.state === 'pending' ? 'list.warningForeground' : undefined);
+      it.description = versionDescription(v.state, v.tags);
+      it.tooltip = md([`**${v.model}@${v.name}**`,
+        v.state === 'pending' ? 'An upload of this version has not finished.'
+          : v.state === 'legacy' ? 'Written by another tool: no recorded checksums.' : 'Complete, with recorded sha256 checksums.',
+        ...(v.created ? [`Created ${v.created.toISOString()}`] : []),
+        ...(v.tags.length ? [`Tags: ${v.tags.join(', ')}`] : [])]);
+      return it;
+    }
+    case 'tag': {
+      const t = node.info;
+      const broken = !t.resolved;
+      const it = item(t.name, C.None, node.id, broken ? 'tag:broken' : 'tag', broken ? 'warning' : 'tag',
+        broken ? 'list.warningForeground' : undefined);
+      it.description = t.resolved ? t.resolved.chain.join(' -> ') : `broken: ${t.problem ?? 'does not resolve'}`;
+      it.tooltip = md([`**${t.model}:${t.name}**`, `Link: \`${t.target}\``,
+        t.resolved ? `Resolves to ${t.resolved.version}${t.resolved.file ? `/${t.resolved.file}` : ''}` : `Broken: ${t.problem ?? ''}`]);
+      return it;
+    }
+    case 'artifact': {
+      const a = node.info;
+      const it = item(a.name, C.None, node.id, 'artifact', 'file-binary');
+      it.description = formatBytes(a.size);
+      it.tooltip = md([`**${a.name}**`, `Size: ${formatBytes(a.size)} (${a.size.toLocaleString('en-US')} bytes)`,
+        a.sha256 ? `sha256: \`${a.sha256}\`` : 'sha256: not recorded (written by another tool)',
+        `Modified: ${a.modified.toISOString()}`]);
+      return it;
+    }
+    case 'message': {
+      const it = item(node.text, C.None, node.id, 'message', node.severity === 'error' ? 'error' : 'info',
+        node.severity === 'error' ? 'list.errorForeground' : undefined);
+      it.tooltip = node.detail ?? node.text;
+      if (node.command) it.command = { command: node.command.id, title: node.command.title, arguments: [...node.command.args] };
+      return it;
+    }
+    case 'loadMore': {
+      const it = item('Load more', C.None, node.id, 'loadMore', 'ellipsis');
+      it.command = { command: 'modelRepository.loadMore', title: 'Load more', arguments: [node] };
+      return it;
+    }
+  }
+}

@@ -1,0 +1,118 @@
+// Reads and writes the extension's settings (`modelRepository.*`). Connections may be defined in user,
+// workspace and folder settings at once: they are merged (by id, the narrower scope wins) so a workspace
+// that ships a connection in .vscode/settings.json does not hide the ones the user added. Settings never
+// hold keys; those live in SecretStorage (connectionStore.ts).
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+
+export const SECTION = 'modelRepository';
+
+/** One entry of `modelRepository.connections`, as stored (no secrets). */
+export interface ConnectionSettings {
+  readonly id: string;
+  readonly name: string;
+  readonly kind: 's3' | 'fs';
+  readonly endpoint?: string;
+  readonly region?: string;
+  readonly pathStyle?: boolean;
+  /** Show only this bucket; otherwise every bucket the keys can list (narrowed by bucketFilter). */
+  readonly bucket?: string;
+  /** A bucket name pattern: `*` matches anything, e.g. `models-*`. */
+  readonly bucketFilter?: string;
+  readonly prefix?: string;
+  /** fs: the repository folder; relative paths and ${workspaceFolder} resolve against the first folder. */
+  readonly path?: string;
+  readonly nfsServer?: string;
+  readonly nfsPath?: string;
+  /** s3 without stored keys: an AWS profile for the default credential chain (imported profiles). */
+  readonly profile?: string;
+}
+
+export type SettingsScope = 'user' | 'workspace' | 'folder' | 'implicit';
+
+export interface Connection extends ConnectionSettings {
+  /** Where the entry lives (implicit: the workspace's `model-repo` folder, not in any settings). */
+  readonly scope: SettingsScope;
+}
+
+const TARGETS: Record<Exclude<SettingsScope, 'implicit'>, vscode.ConfigurationTarget> = {
+  user: vscode.ConfigurationTarget.Global,
+  workspace: vscode.ConfigurationTarget.Workspace,
+  folder: vscode.ConfigurationTarget.WorkspaceFolder,
+};
+
+function config(): vscode.WorkspaceConfiguration {
+  return vscode.workspace.getConfiguration(SECTION, vscode.workspace.workspaceFolders?.[0]?.uri);
+}
+
+function valid(x: unknown): x is ConnectionSettings {
+  const c = x as ConnectionSettings | undefined;
+  return !!c && typeof c.id === 'string' && c.id.length > 0 && (c.kind === 's3' || c.kind === 'fs');
+}
+
+/** Configured connections of every scope, user first; an id defined twice keeps the narrower scope. */
+export function readConnections(): Connection[] {
+  const i = config().inspect<unknown[]>('connections');
+  const byId = new Map<string, Connection>();
+  const add = (list: unknown[] | undefined, scope: SettingsScope): void => {
+    for (const x of Array.isArray(list) ? list : []) {
+      if (valid(x)) byId.set(x.id, { ...x, name: x.name || x.id, scope });
+    }
+  };
+  add(i?.globalValue, 'user');
+  add(i?.workspaceValue, 'workspace');
+  add(i?.workspaceFolderValue, 'folder');
+  return [...byId.values()];
+}
+
+function rawList(scope: Exclude<SettingsScope, 'implicit'>): ConnectionSettings[] {
+  const i = config().inspect<unknown[]>('connections');
+  const v = scope === 'user' ? i?.globalValue : scope === 'workspace' ? i?.workspaceValue : i?.workspaceFolderValue;
+  return (Array.isArray(v) ? v : []).filter(valid);
+}
+
+function strip(c: ConnectionSettings): ConnectionSettings {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(c)) if (k !== 'scope' && v !== undefined && v !== '') out[k] = v;
+  return out as unknown as ConnectionSettings;
+}
+
+/** Adds or replaces (same id) a connection in one scope's settings. */
+export async function writeConnection(c: ConnectionSettings, scope: Exclude<SettingsScope, 'implicit'> = 'user'): Promise<void> {
+  const list = rawList(scope);
+  const at = list.findIndex((x) => x.id === c.id);
+  const next = at >= 0 ? list.map((x, n) => (n === at ? strip(c) : x)) : [...list, strip(c)];
+  await config().update('connections', next, TARGETS[scope]);
+}
+
+export async function deleteConnection(id: string, scope: Exclude<SettingsScope, 'implicit'>): Promise<void> {
+  const list = rawList(scope);
+  if (!list.some((x) => x.id === id)) return;
+  await config().update('connections', list.filter((x) => x.id !== id), TARGETS[scope]);
+}
+
+export function pageSize(): number {
+  const n = config().get<number>('pageSize', 50);
+  return Number.isInteger(n) && n > 0 ? Math.min(n, 1000) : 50;
+}
+
+export function defaultNamespace(): string | undefined {
+  return config().get<string>('defaultNamespace') || undefined;
+}
+
+export function kubectlPath(): string {
+  return config().get<string>('kubectlPath') || 'kubectl';
+}
+
+/** An fs connection's folder: ${workspaceFolder} and relative paths resolve against the first folder. */
+export function resolveFolder(p: string): string {
+  const ws = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+  const expanded = ws ? p.replace(/\$\{workspaceFolder\}/g, ws) : p;
+  const home = process.env.HOME;
+  const tilde = home && (expanded === '~' || expanded.startsWith('~/')) ? path.join(home, expanded.slice(1)) : expanded;
+  return path.isAbsolute(tilde) || !ws ? tilde : path.resolve(ws, tilde);
+}
+
+export function affectsConnections(e: vscode.ConfigurationChangeEvent): boolean {
+  return e.affectsConfiguration(`${SECTION}.connections`);
+}
