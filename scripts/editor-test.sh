@@ -10,7 +10,8 @@
 # non-zero when a test failed or a phase could not run (it says why). Servers listen on free ports only.
 # Usage: scripts/editor-test.sh [all|ext|browser]       (default all)
 # Env:   S3_ENDPOINT AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_REGION (the real S3 server, see docs/TEAM.md)
-#        KEEP_RUNS (run folders kept in .run/, default 3), EXT_TEST_TIMEOUT_MS (default 300000)
+#        KEEP_RUNS (run folders kept in .run/, default 3), EXT_TEST_TIMEOUT_MS (default 300000),
+#        SHOTS_DIR (browser screenshots, default test-results/screenshots)
 set -uo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
@@ -27,7 +28,10 @@ export PATH=$NODE24_BIN:$PATH
 source scripts/editorCommon.sh
 
 mkdir -p .run
-ls -dt .run/editor-test-* 2>/dev/null | tail -n +"${KEEP_RUNS:-3}" | xargs -r rm -rf
+# drop old run folders, keeping the newest KEEP_RUNS; never one whose script (pid = name suffix) still runs
+for d in $(ls -dt .run/editor-test-* 2>/dev/null | tail -n +"${KEEP_RUNS:-3}"); do
+  kill -0 "${d##*-}" 2>/dev/null || rm -rf "$d"
+done
 new_run_dir "$ROOT/.run/editor-test-$(date +%Y%m%d-%H%M%S)-$$"
 log "run folder $R"
 start_mem_sampler
@@ -44,6 +48,7 @@ if [ -z "${S3_ENDPOINT:-}" ]; then
 elif ! curl -s -o /dev/null "$S3_ENDPOINT/"; then
   log "WARNING: the S3 server at $S3_ENDPOINT does not answer"
 fi
+SHOTS=${SHOTS_DIR:-$ROOT/test-results/screenshots}
 PROBLEMS=()
 RC=0
 declare -A DURATION
@@ -88,6 +93,7 @@ run_ext() {
 run_browser() {
   local vsix=$R/model-repository.vsix ws=$R/browser-ws port pid rc started
   bash scripts/package.sh -o "$vsix" >"$R/package.log" 2>&1 || { tail -20 "$R/package.log"; echo "browser phase could not run: packaging the VSIX failed (see $R/package.log)"; return 3; }
+  write_user_settings "$R/cs-ud"
   install_vsix "$vsix" "$R/cs-extensions" "$R/cs-ud" || { echo "browser phase could not run: code-server --install-extension failed"; return 3; }
   log "VSIX $(du -h "$vsix" | cut -f1) installed into $R/cs-extensions"
   node scripts/seedDemo.mjs --fs "$ws/model-repo" || { echo "browser phase could not run: seeding the demo repository failed"; return 3; }
@@ -107,9 +113,9 @@ run_browser() {
   pid=$!; PIDS+=("$pid")
   wait_http "http://127.0.0.1:$port/healthz" "$pid" 60 || { echo "browser phase could not run: code-server on port $port did not start (see $R/code-server.log)"; return 3; }
   log "code-server on http://127.0.0.1:$port answering after $(($(date +%s%3N) - started)) ms"
-  mkdir -p test-results/screenshots
+  mkdir -p "$SHOTS"
   CS_URL=http://127.0.0.1:$port CS_STARTED_AT=$started WS_DIR=$ws REPO_DIR=$ws/model-repo S3_BUCKET=$bucket RUN_DIR=$R \
-    SHOTS_DIR=$ROOT/test-results/screenshots \
+    SHOTS_DIR=$SHOTS \
     node --test --test-isolation=none --test-reporter=spec test/browser/*.test.mjs 2>&1 | tee "$R/browser.log"
   rc=${PIPESTATUS[0]}
   stop_group "$pid"

@@ -45,15 +45,24 @@ stop_group() {
   kill -9 -- "-$pid" 2>/dev/null || true
 }
 
+# Quiet editor settings: no welcome page, no tips, no Chat panel on the right.
+QUIET_SETTINGS='{"workbench.startupEditor": "none", "security.workspace.trust.enabled": false,
+  "extensions.ignoreRecommendations": true, "telemetry.telemetryLevel": "off", "workbench.tips.enabled": false,
+  "chat.disableAIFeatures": true, "chat.commandCenter.enabled": false, "git.openRepositoryInParentFolders": "never",
+  "workbench.secondarySideBar.defaultVisibility": "hidden"}'
+
 # write_settings <workspace> <connections JSON array>: the workspace's .vscode/settings.json
 write_settings() {
   mkdir -p "$1/.vscode"
-  node -e 'const fs=require("fs");const [f,c]=process.argv.slice(1);
-    fs.writeFileSync(f, JSON.stringify({"modelRepository.connections": JSON.parse(c),
-      "workbench.startupEditor": "none", "security.workspace.trust.enabled": false,
-      "extensions.ignoreRecommendations": true, "telemetry.telemetryLevel": "off",
-      "workbench.tips.enabled": false, "chat.commandCenter.enabled": false,
-      "workbench.secondarySideBar.defaultVisibility": "hidden"}, null, 2) + "\n")' "$1/.vscode/settings.json" "$2"
+  node -e 'const fs=require("fs");const [f,c,q]=process.argv.slice(1);
+    fs.writeFileSync(f, JSON.stringify({"modelRepository.connections": JSON.parse(c), ...JSON.parse(q)}, null, 2) + "\n")' \
+    "$1/.vscode/settings.json" "$2" "$QUIET_SETTINGS"
+}
+
+# write_user_settings <user data dir>: the same quiet settings as user settings (kept when present)
+write_user_settings() {
+  mkdir -p "$1/User"
+  [ -f "$1/User/settings.json" ] || node -e 'console.log(JSON.stringify(JSON.parse(process.argv[1]), null, 2))' "$QUIET_SETTINGS" >"$1/User/settings.json"
 }
 
 # install_vsix <vsix> <extensions dir> <user data dir>

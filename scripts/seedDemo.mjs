@@ -51,7 +51,8 @@ function demoFile(v) {
 
 /** Bundles the core's Repository and openStorage into one CommonJS file and loads it. */
 async function loadCore() {
-  const outfile = path.join(ROOT, '.run', 'seed-core.cjs');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'modelrepo-seed-core-'));
+  const outfile = path.join(dir, 'core.cjs');
   await build({
     stdin: {
       contents: "export { Repository } from './src/core/repository';\nexport { openStorage } from './src/core/openStorage';\n",
@@ -59,7 +60,11 @@ async function loadCore() {
     },
     bundle: true, platform: 'node', format: 'cjs', target: 'node20', outfile, logLevel: 'error',
   });
-  return createRequire(import.meta.url)(outfile);
+  try {
+    return createRequire(import.meta.url)(outfile);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 async function ensureBucket(bucket) {

@@ -39,6 +39,7 @@ new_run_dir "$ROOT/.run/demo"
 
 log "build + VSIX"
 bash scripts/package.sh -o "$R/model-repository.vsix" >"$R/package.log" 2>&1 || { cat "$R/package.log"; exit 1; }
+write_user_settings "$R/user-data"
 install_vsix "$R/model-repository.vsix" "$R/extensions" "$R/user-data"
 log "installed $(basename "$R/model-repository.vsix") into code-server ($R/extensions)"
 

@@ -44,7 +44,7 @@ export const GLOBAL_OPTIONS: Readonly<Record<string, OptionSpec>> = {
   json: { type: 'boolean', description: 'machine-readable output (one JSON document on stdout)' },
   endpoint: { type: 'string', value: '<url>', description: 'S3 endpoint for s3:// references (default: AWS_ENDPOINT_URL)' },
   region: { type: 'string', value: '<region>', description: 'S3 region (default: AWS_REGION, else us-east-1)' },
-  profile: { type: 'string', value: '<name>', description: 'AWS profile for the keys of s3:// references (default: AWS_PROFILE)' },
+  profile: { type: 'string', value: '<name>', description: 'AWS profile (keys, region, endpoint_url) for s3:// references (default: AWS_PROFILE)' },
   quiet: { type: 'boolean', short: 'q', description: 'no progress or notes on stderr' },
   help: { type: 'boolean', short: 'h', description: 'show help' },
 };

@@ -67,7 +67,8 @@ export async function run(argv: readonly string[], signal: AbortSignal): Promise
         process.stdout.write(`modelrepo ${toolVersion()}\n`);
         return EXIT.ok;
       }
-      process.stdout.write(mainHelp(COMMANDS, toolVersion()));
+      // Help asked for goes to stdout; help instead of a missing command is a usage error on stderr.
+      (pre.values.help ? process.stdout : process.stderr).write(mainHelp(COMMANDS, toolVersion()));
       return pre.values.help ? EXIT.ok : EXIT.usage;
     }
     const name = cmdToken.value;

@@ -68,20 +68,10 @@ export async function generateManifest(s: Services, node: unknown, raw: unknown)
       await s.store.save({ ...c, nfsServer: server, nfsPath: exportPath || cfg.path });
     }
   }
-  const kube = a.context || a.namespace ? undefined : await readKubeconfig(s.log);
-  let context = a.context ?? kube?.current;
-  if (!scripted && kube && kube.contexts.length > 1) {
-    const picked = await vscode.window.showQuickPick(kube.contexts.map((c) => ({
-      label: c.name, description: [c.name === kube.current ? 'current' : '', c.namespace ? `namespace ${c.namespace}` : ''].filter(Boolean).join(' · '),
-    })), { placeHolder: 'kubectl context to generate for' });
-    if (!picked) throw cancelled(ACTION, refText);
-    context = picked.label;
-  }
-  const fromKube = kube?.contexts.find((c) => c.name === context)?.namespace;
-  let namespace = a.namespace ?? fromKube ?? defaultNamespace();
-  if (!scripted) {
-    namespace = await ask(ACTION, { prompt: 'Namespace of the objects', value: namespace ?? 'default' }) || undefined;
-  }
+  // context and namespace come from the kubeconfig's current context (the YAML header names them)
+  const kube = a.context && a.namespace ? undefined : await readKubeconfig(s.log);
+  const context = a.context ?? kube?.current;
+  const namespace = a.namespace ?? kube?.contexts.find((c) => c.name === context)?.namespace ?? defaultNamespace();
   const input = manifestInputFor(resolved, cfg, { ref: refText, ...(namespace ? { namespace } : {}) });
   const body = toYaml(buildManifests(input));
   const header = [

@@ -26,7 +26,7 @@ function label(node: TreeNode): string {
 
 async function pickChild<T extends TreeNode>(s: Services, parent: TreeNode | undefined, kinds: readonly TreeNode['kind'][],
   placeHolder: string, action: string): Promise<T> {
-  const kids = await s.tree.getChildren(parent);
+  const kids = await s.tree.children(parent);
   const error = kids.find((k) => k.kind === 'message' && k.severity === 'error');
   const choices = kids.filter((k) => kinds.includes(k.kind)) as T[];
   if (choices.length === 0) {
@@ -103,7 +103,7 @@ export async function pickTag(s: Services, node: unknown, action: string): Promi
   const n = asNode(node);
   if (n?.kind === 'tag') return n;
   const model = await pickModel(s, n, action);
-  const group = (await s.tree.getChildren(model)).find((k) => k.kind === 'tagsGroup');
+  const group = (await s.tree.children(model)).find((k) => k.kind === 'tagsGroup');
   if (!group) throw new RepoError('NotFound', action, model.model, 'the model has no tags');
   return pickChild(s, group, ['tag'], `Tag of ${model.model}`, action);
 }
@@ -113,9 +113,9 @@ export async function pickRef(s: Services, node: unknown, action: string): Promi
   const n = asNode(node);
   if (n?.kind === 'artifact' || n?.kind === 'version' || n?.kind === 'tag') return n;
   const model = await pickModel(s, n, action);
-  const kids = await s.tree.getChildren(model);
+  const kids = await s.tree.children(model);
   const group = kids.find((k) => k.kind === 'tagsGroup');
-  const tags = group ? (await s.tree.getChildren(group)).filter((k) => k.kind === 'tag') : [];
+  const tags = group ? (await s.tree.children(group)).filter((k) => k.kind === 'tag') : [];
   const items = [...tags, ...kids.filter((k) => k.kind === 'version')].map((k) => {
     const it = renderNode(k);
     return { label: `${k.kind === 'tag' ? '$(tag)' : '$(versions)'} ${label(k)}`, description: typeof it.description === 'string' ? it.description : '', node: k };

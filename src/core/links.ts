@@ -149,23 +149,20 @@ export async function resolveChain(model: string, tag: string, lookup: LinkLooku
   };
   const first = await readTag(tag);
   if (first === undefined) throw new RepoError('NotFound', 'resolve', obj, `there is no tag '${tag}' in ${model}`);
-  let text: string | undefined = first;
+  let text: string = first;
   for (;;) {
     texts.push(text);
     const parsed = parseLinkText(text);
     if ('problem' in parsed) throw broken(`tag '${current}' is malformed: ${parsed.problem}`);
-    let t = parsed.target;
-    let nextText: string | undefined;
+    const t = parsed.target;
+    let end: LinkEnd;
     if (t.kind === 'name' || t.kind === 'tag') {
       const name = t.kind === 'name' ? t.name : t.tag;
-      nextText = await readTag(name);
-      if (nextText === undefined) {
-        if (t.kind === 'tag') throw broken(`tag '${current}' points at tag '${name}', which does not exist`);
-        t = { kind: 'version', version: name };
-      } else {
+      const nextText = await readTag(name);
+      if (nextText !== undefined) {
         if (seen.has(name)) {
           chain.push(name);
-          throw broken(`the tags form a cycle`);
+          throw broken('the tags form a cycle');
         }
         if (chain.length >= maxChain) throw broken(`the chain is longer than ${maxChain} links`);
         seen.add(name);
@@ -174,8 +171,11 @@ export async function resolveChain(model: string, tag: string, lookup: LinkLooku
         text = nextText;
         continue;
       }
+      if (t.kind === 'tag') throw broken(`tag '${current}' points at tag '${name}', which does not exist`);
+      end = { version: name }; // a bare name that is no tag: a version of that name
+    } else {
+      end = t.kind === 'file' ? { version: t.version, file: t.file } : { version: t.version };
     }
-    const end: LinkEnd = t.kind === 'file' ? { version: t.version, file: t.file } : { version: (t as { version: string }).version };
     const state = await lookup.targetState(end);
     if (state === 'missing') {
       const what = end.file ? `file '${displayTarget(end)}'` : `version '${end.version}'`;

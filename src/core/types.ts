@@ -8,6 +8,8 @@ export interface ArtifactInfo {
   readonly key: string;
   readonly size: number;
   readonly modified: Date;
+  /** Storage version token (S3 ETag) when the listing gave one: lets caches skip a request. */
+  readonly etag?: string;
   /** From the version manifest; undefined for versions written by other tools. */
   readonly sha256?: string;
 }

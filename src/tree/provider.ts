@@ -25,10 +25,16 @@ export class ModelTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
     return renderNode(node);
   }
 
+  /** Called by the view: the nodes returned are remembered as the objects the view knows. */
   async getChildren(node?: TreeNode): Promise<TreeNode[]> {
-    const kids = await childrenOf(node, { store: this.store, repos: this.repos, log: this.log, state: this.state });
+    const kids = await this.children(node);
     for (const k of kids) this.known.set(k.id, k);
     return kids;
+  }
+
+  /** The same children for commands and pickers, without touching what the view knows. */
+  children(node?: TreeNode): Promise<TreeNode[]> {
+    return childrenOf(node, { store: this.store, repos: this.repos, log: this.log, state: this.state });
   }
 
   /** Reloads one node (and forgets its model pages), or everything (and reopens the connections). */

@@ -1,7 +1,8 @@
-// Reads and writes the extension's settings (`modelRepository.*`). Connections may be defined in user,
-// workspace and folder settings at once: they are merged (by id, the narrower scope wins) so a workspace
-// that ships a connection in .vscode/settings.json does not hide the ones the user added. Settings never
-// hold keys; those live in SecretStorage (connectionStore.ts).
+// Reads and writes the extension's settings (`modelRepository.*`). Connections may be defined in user
+// and workspace settings at once: they are merged (by id, the workspace wins) so a workspace that ships
+// a connection in .vscode/settings.json does not hide the ones the user added. (The setting has window
+// scope: in a single-folder workspace inspect() repeats the workspace value as the folder value, which
+// is therefore ignored.) Settings never hold keys; those live in SecretStorage (connectionStore.ts).
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 
@@ -28,7 +29,7 @@ export interface ConnectionSettings {
   readonly profile?: string;
 }
 
-export type SettingsScope = 'user' | 'workspace' | 'folder' | 'implicit';
+export type SettingsScope = 'user' | 'workspace' | 'implicit';
 
 export interface Connection extends ConnectionSettings {
   /** Where the entry lives (implicit: the workspace's `model-repo` folder, not in any settings). */
@@ -38,11 +39,10 @@ export interface Connection extends ConnectionSettings {
 const TARGETS: Record<Exclude<SettingsScope, 'implicit'>, vscode.ConfigurationTarget> = {
   user: vscode.ConfigurationTarget.Global,
   workspace: vscode.ConfigurationTarget.Workspace,
-  folder: vscode.ConfigurationTarget.WorkspaceFolder,
 };
 
 function config(): vscode.WorkspaceConfiguration {
-  return vscode.workspace.getConfiguration(SECTION, vscode.workspace.workspaceFolders?.[0]?.uri);
+  return vscode.workspace.getConfiguration(SECTION);
 }
 
 function valid(x: unknown): x is ConnectionSettings {
@@ -50,7 +50,7 @@ function valid(x: unknown): x is ConnectionSettings {
   return !!c && typeof c.id === 'string' && c.id.length > 0 && (c.kind === 's3' || c.kind === 'fs');
 }
 
-/** Configured connections of every scope, user first; an id defined twice keeps the narrower scope. */
+/** Configured connections, user settings first; an id defined in both keeps the workspace's entry. */
 export function readConnections(): Connection[] {
   const i = config().inspect<unknown[]>('connections');
   const byId = new Map<string, Connection>();
@@ -61,13 +61,12 @@ export function readConnections(): Connection[] {
   };
   add(i?.globalValue, 'user');
   add(i?.workspaceValue, 'workspace');
-  add(i?.workspaceFolderValue, 'folder');
   return [...byId.values()];
 }
 
 function rawList(scope: Exclude<SettingsScope, 'implicit'>): ConnectionSettings[] {
   const i = config().inspect<unknown[]>('connections');
-  const v = scope === 'user' ? i?.globalValue : scope === 'workspace' ? i?.workspaceValue : i?.workspaceFolderValue;
+  const v = scope === 'user' ? i?.globalValue : i?.workspaceValue;
   return (Array.isArray(v) ? v : []).filter(valid);
 }
 

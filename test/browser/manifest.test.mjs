@@ -1,5 +1,5 @@
 // Generate Kubernetes YAML from the tree: the tag's context menu entry, the quick pick (pin the resolved
-// version) and input boxes (NFS server and export of the folder repository, namespace) open an untitled
+// version) and input boxes (NFS server and export of the folder repository) open an untitled
 // YAML document, read back from the editor as the user sees it.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -22,14 +22,14 @@ describe('generate YAML from the UI', { skip: skipWithoutServer }, () => {
       { match: /NFS server's address/, value: 'nfs.example.lan' },
       { match: /exported path/, value: '/srv/models' },
       { match: /kubectl context to generate for/, pick: /./ },
-      { match: /Namespace of the objects/, value: 'models' },
-    ]);
+          ]);
     console.log('prompts answered:', JSON.stringify(seen));
     const text = await editorText(wb.page);
     await shot(wb.page, 'manifest');
     assert.match(text, /latest -> v2 -> 2024-03-20\/llama-3-8b\.Q5_K_M\.gguf \(pinned to 2024-03-20\/llama-3-8b\.Q5_K_M\.gguf\)/);
-    assert.match(text, /namespace: models/);
-    assert.match(text, /apiVersion:/);
-    assert.match(text, /kind:/);
+    assert.match(text, /^apiVersion: v1$/m);
+    assert.match(text, /^kind: Pod$/m);
+    // the NFS server and export typed in the input boxes reach the manifest
+    assert.match(text, /nfs:\/\/nfs\.example\.lan\/srv\/models\/llama-3-8b\/2024-03-20\/llama-3-8b\.Q5_K_M\.gguf/);
   });
 });

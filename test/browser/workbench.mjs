@@ -45,7 +45,20 @@ export async function openWorkbench() {
   const since = process.env.CS_STARTED_AT ? `, ${Date.now() - +process.env.CS_STARTED_AT} ms after code-server was started` : '';
   console.log(`workbench ready (view tab shown) ${Date.now() - t0} ms after page.goto${since}`);
   current = { browser, page, consoleLines };
+  await openView(page);
+  await widenSideBar(page, 620);
   return current;
+}
+
+/** Drags the side bar's edge so tree labels and descriptions (tag chains, error reasons) fit. */
+async function widenSideBar(page, width) {
+  const box = await page.locator('.part.sidebar').boundingBox().catch(() => null);
+  if (!box || box.width >= width) return;
+  const y = box.y + box.height / 2;
+  await page.mouse.move(box.x + box.width + 1, y);
+  await page.mouse.down();
+  await page.mouse.move(box.x + width, y, { steps: 8 });
+  await page.mouse.up();
 }
 
 export async function closeWorkbench(wb, shotName) {
@@ -59,15 +72,22 @@ export async function closeWorkbench(wb, shotName) {
   }, 1500);
 }
 
-/** No dialogs, editors or notifications left over from a previous file; the repository tree collapsed. */
+/** No dialogs, editors or notifications left over from a previous file (the tree stays as it was). */
 async function resetWorkbench(page) {
   for (let i = 0; i < 3; i++) await page.keyboard.press('Escape');
   await runCommand(page, 'View: Close All Editors').catch(() => {});
   await runCommand(page, 'Notifications: Clear All Notifications').catch(() => {});
   await page.keyboard.press('Escape');
-  await openView(page);
-  const collapse = page.locator('.part.sidebar').getByRole('button', { name: /Collapse All/ }).first();
-  if (await collapse.isVisible().catch(() => false)) await collapse.click().catch(() => {});
+}
+
+/** Labels of the rows now visible in the tree (for failure messages). */
+export async function visibleLabels(tree) {
+  return tree.locator('[role=treeitem] .label-name').allInnerTexts();
+}
+
+/** Clicks the view's Refresh button (title bar of the "Model Repository" side bar). */
+export async function clickRefresh(page) {
+  await page.locator('.part.sidebar').getByRole('button', { name: /^Refresh/ }).first().click();
 }
 
 export async function shot(page, name) {
@@ -221,8 +241,17 @@ export const isFileDialog = (st) => st.value.startsWith('/');
 
 /** Right-clicks a tree row and chooses the context menu entry matching `label`. */
 export async function contextMenu(r, label) {
+  const page = r.page();
   await r.click({ button: 'right' });
-  const item = r.page().locator('.context-view .monaco-menu .action-item', { hasText: label }).first();
+  const menu = page.locator('.context-view .monaco-menu');
+  const item = menu.locator('.action-item', { hasText: label }).first();
   await item.waitFor({ timeout: 10_000 });
+  // a menu ignores a mouse-up that follows its opening too closely: hover, settle, then click
+  await item.hover();
+  await page.waitForTimeout(300);
   await item.click();
+  if (await menu.isVisible().catch(() => false)) {
+    await page.waitForTimeout(300);
+    if (await menu.isVisible().catch(() => false)) await page.keyboard.press('Enter'); // the hovered item has focus
+  }
 }

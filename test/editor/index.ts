@@ -4,7 +4,7 @@
 // (MODELREPO_TEST_RESULT): { failures, results: [{ title, ok, err?, skipped? }] }.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import Mocha = require('mocha');
+import Mocha from 'mocha';
 
 export function run(): Promise<void> {
   const mocha = new Mocha({ ui: 'tdd', color: false, timeout: 60_000, reporter: 'spec' });

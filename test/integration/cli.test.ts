@@ -1,4 +1,4 @@
-// Runs the built CLI (dist/cli.js, bundled by scripts/build.mjs in before()) as a child process and walks
+// Runs the built CLI (bundled like dist/cli.js in before()) as a child process and walks
 // the chapter's example against a folder repository, the real S3 server through s3://bucket/prefix with
 // --endpoint, and the same server through an mc alias (MC_HOST_localai). Ctrl-C and kill -9 mid-upload
 // run against S3, where a partial multipart upload is what could be left behind.
@@ -19,7 +19,9 @@ import type { FakeHub } from '../helpers/fakeHub';
 import { s3Config, s3TestEnv, skipWithoutS3, uniqueBucket } from '../helpers/s3env';
 
 const ROOT = resolve(__dirname, '../../..');
-const CLI = join(ROOT, 'dist', 'cli.js');
+// Bundled with scripts/build.mjs's settings to a private file: dist/cli.js may be rebuilt by a parallel
+// build while this suite runs.
+const CLI = join(ROOT, 'out', 'cli-bundle', `cli-${process.pid}.js`);
 const MODEL = 'llama-3-8b';
 const Q4 = 'llama-3-8b.Q4_K_M.gguf';
 const Q5 = 'llama-3-8b.Q5_K_M.gguf';
@@ -93,6 +95,8 @@ before(async () => {
 
 after(() => {
   if (work) rmSync(work, { recursive: true, force: true });
+  rmSync(CLI, { force: true });
+  rmSync(`${CLI}.map`, { force: true });
 });
 
 /** The chapter's example, start to end, against one repository. */
@@ -276,7 +280,7 @@ walkChapter('S3 through an mc alias (MC_HOST_localai)', async () => {
   return { repo: `localai/${bucket}/team-b`, args: [], manifestArgs: [], env: { MC_HOST_localai: u.toString().replace(/\/$/, '') } };
 }, skipWithoutS3, false);
 
-describe('an alias from ~/.mc/config.json', { skip: skipWithoutS3 }, () => {
+describe('connections from the files mc and the AWS CLI write', { skip: skipWithoutS3 }, () => {
   it('lists a bucket through the alias mc wrote, without any AWS_* variable', async () => {
     const s3 = s3TestEnv();
     assert.ok(s3);
@@ -293,6 +297,36 @@ describe('an alias from ~/.mc/config.json', { skip: skipWithoutS3 }, () => {
     const r = await cli(['ls', `cfgalias/${bucket}`, '--json'], { HOME: cfgHome });
     assert.equal(r.code, 0, show(r));
     assert.deepEqual(JSON.parse(r.stdout).models, ['m']);
+  });
+
+  it('says a wrong secret key is an authentication problem (exit 5) without printing it', async () => {
+    const s3 = s3TestEnv();
+    assert.ok(s3);
+    const wrong = `${s3.secretAccessKey}-wrong`;
+    const r = await cli(['ls', 's3://any-bucket-name', '--endpoint', s3.endpoint],
+      { AWS_ACCESS_KEY_ID: s3.accessKeyId, AWS_SECRET_ACCESS_KEY: wrong });
+    assert.equal(r.code, 5, show(r));
+    assert.match(r.stderr, /^modelrepo: Cannot /m);
+    assert.ok(!r.stderr.includes(wrong));
+  });
+
+  it('uses an AWS profile with its endpoint_url for s3:// references (--profile)', async () => {
+    const s3 = s3TestEnv();
+    assert.ok(s3);
+    const bucket = uniqueBucket('cli-profile');
+    await createBucket(bucket);
+    const awsHome = join(work, 'aws-home');
+    mkdirSync(join(awsHome, '.aws'), { recursive: true });
+    writeFileSync(join(awsHome, '.aws', 'config'), `[profile lab]\nregion = ${s3.region}\nendpoint_url = ${s3.endpoint}\n`);
+    writeFileSync(join(awsHome, '.aws', 'credentials'), `[lab]\naws_access_key_id = ${s3.accessKeyId}\naws_secret_access_key = ${s3.secretAccessKey}\n`);
+    const up = await cli(['upload', `s3://${bucket}/p/m@1.0.0`, join(work, Q4), '--profile', 'lab'], { HOME: awsHome });
+    assert.equal(up.code, 0, show(up));
+    const r = await cli(['ls', `s3://${bucket}/p`, '--json'], { HOME: awsHome, AWS_PROFILE: 'lab' });
+    assert.equal(r.code, 0, show(r));
+    assert.deepEqual(JSON.parse(r.stdout).models, ['m']);
+    const missing = await cli(['ls', `s3://${bucket}`, '--profile', 'nope'], { HOME: awsHome });
+    assert.equal(missing.code, 2, show(missing));
+    assert.match(missing.stderr, /profile 'nope'/);
   });
 });
 

@@ -105,6 +105,9 @@ describe('filesystem specifics', () => {
   it('rejects keys that would leave the root, and a relative root', async () => {
     await rejects(h.storage.readText('../outside'), 'InvalidName');
     assert.throws(() => createFsStorage({ kind: 'fs', path: 'relative/dir' }), /absolute/);
+    const missing = createFsStorage({ kind: 'fs', path: path.join(root, 'no-such-folder') });
+    await rejects(missing.list(''), 'NotFound', /repository folder does not exist/);
+    assert.deepEqual(await h.storage.list('no-such-model/'), { prefixes: [], objects: [], cursor: undefined });
   });
   it('resumes an interrupted upload from the partial file, hashing the stored prefix from the local file', async () => {
     const local = await localSamples();

@@ -18,6 +18,7 @@ import { versionManifestKey } from '../../src/core/layout';
 import type { VersionManifest } from '../../src/core/layout';
 import { importFromHub } from '../../src/core/hf/hubImport';
 import { readArtifactMetadata } from '../../src/core/metadata/readMetadata';
+import { createModelCard } from '../../src/core/metadata/versionMetadata';
 import { startFakeHub } from '../helpers/fakeHub';
 import type { FakeHub } from '../helpers/fakeHub';
 import { ggufHeader, safetensorsBytes, tinyLlamaSpec } from '../helpers/gguf';
@@ -88,6 +89,7 @@ describe('import from a Hub-like server', () => {
     assert.equal(progress.at(-1), q4.length);
     const meta = await readArtifactMetadata(storage, `tiny/${r.manifest.version}/tiny.Q4_K_M.gguf`);
     assert.equal(meta?.quantization, 'Q4_K_M');
+    assert.match(await createModelCard(repo, 'tiny'), /Imported from Hugging Face \[acme\/tiny-gguf\]\(https:\/\/huggingface\.co\/acme\/tiny-gguf\) at revision `aaaaaaaa0123/);
   });
 
   it('imports a whole safetensors repository (shards, index, config), skipping dot files; the same version again is Exists', async () => {

@@ -13,7 +13,8 @@ import { Repository } from '../../src/core/repository';
 import { readArtifactMetadata } from '../../src/core/metadata/readMetadata';
 import { MetadataCache } from '../../src/core/metadata/metadataCache';
 import { searchModels } from '../../src/core/metadata/search';
-import { buildModelCard, readModelCard, modelCardKey } from '../../src/core/metadata/modelCard';
+import { readModelCard, modelCardKey } from '../../src/core/metadata/modelCard';
+import { createModelCard, readVersionMetadata } from '../../src/core/metadata/versionMetadata';
 import { safetensorsBytes, tinyLlamaSpec, writeGguf } from '../helpers/gguf';
 import { s3Config, s3TestEnv, skipWithoutS3, uniqueBucket } from '../helpers/s3env';
 
@@ -56,6 +57,8 @@ describe('metadata on the real S3 server', { skip: skipWithoutS3 }, () => {
     const q4 = join(work, 'qwen.Q4_K_M.gguf');
     await writeGguf(q4, tinyLlamaSpec({ 'general.architecture': 'qwen2', 'general.file_type': 15 }));
     await repo.upload('chat-small', '2024-01-01', [q4]);
+    await writeFile(join(work, 'broken.gguf'), 'not a gguf');
+    await repo.upload('chat-small', '2024-01-02', [q4, join(work, 'broken.gguf')]);
   });
 
   after(async () => {
@@ -99,23 +102,25 @@ describe('metadata on the real S3 server', { skip: skipWithoutS3 }, () => {
     const byArch = await searchModels(repo, 'arch:llama');
     assert.deepEqual(byArch.hits.map((h) => h.model), ['llama-3-8b']);
     assert.deepEqual(byArch.hits[0].artifacts.map((a) => a.artifact.name), ['llama-3-8b.Q5_K_M.gguf']);
-    assert.deepEqual((await searchModels(repo, 'q4_k')).hits.map((h) => h.model), ['chat-small']);
+    const q4 = await searchModels(repo, 'q4_k');
+    assert.deepEqual(q4.hits.map((h) => [h.model, h.versions]), [['chat-small', ['2024-01-02']]]);
+    assert.equal(q4.problems.length, 1); // broken.gguf is reported, not fatal
+    assert.match(q4.problems[0].message, /broken\.gguf: not a valid GGUF file/);
     assert.deepEqual((await searchModels(repo, 'mistral')).hits.map((h) => h.model), ['mistral-7b']);
     assert.deepEqual((await searchModels(repo, 'qwen2 q5')).hits, []);
     const all = await searchModels(repo, '');
     assert.equal(all.scanned, 3);
-    assert.deepEqual(all.problems, []);
+    const details = await readVersionMetadata(repo, 'chat-small', '2024-01-02');
+    assert.deepEqual(details.map((d) => [d.artifact.name, d.metadata?.architecture, !!d.problem]), [['broken.gguf', undefined, true], ['qwen.Q4_K_M.gguf', 'qwen2', false]]);
   });
 
   it('writes a model card built from the metadata and reads it back', async () => {
     assert.equal(await readModelCard(storage, 'llama-3-8b'), undefined);
-    const versions = await repo.listVersions('llama-3-8b');
-    const arts = await repo.listArtifacts('llama-3-8b', '2024-03-20');
-    const items = await Promise.all(arts.map(async (artifact) => ({ artifact, metadata: await readArtifactMetadata(storage, artifact.key) })));
-    const md = buildModelCard('llama-3-8b', versions, items);
+    const md = await createModelCard(repo, 'llama-3-8b');
     await storage.putText(modelCardKey('llama-3-8b'), md, { contentType: 'text/markdown' });
     assert.equal(await readModelCard(storage, 'llama-3-8b'), md);
     assert.match(md, /\*\*8\.0B\*\* parameters/);
+    assert.match(md, /\| 2024-03-20 \| llama-3-8b\.Q5_K_M\.gguf \| 64\.0 MiB \| gguf \| llama \| 8\.0B \| Q5_K_M \| 8192 \|/);
     assert.deepEqual((await repo.listModels()).models, ['chat-small', 'llama-3-8b', 'mistral-7b']); // README.md is not a model
   });
 });

@@ -13,6 +13,8 @@ export interface ArtifactWithMetadata {
   readonly artifact: ArtifactInfo;
   /** undefined when the file holds no metadata we read, or reading failed */
   readonly metadata?: ModelMetadata;
+  /** Why reading failed ("Cannot read metadata of ...: not a valid GGUF file ..."). */
+  readonly problem?: string;
 }
 
 /** The model's README.md, or undefined when it has none. */

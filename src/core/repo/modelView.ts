@@ -24,6 +24,12 @@ export class ModelView {
     return cached(this.tags, tag, () => this.storage.readLink(tagKey(this.model, tag), this.signal));
   }
 
+  /** Uses a link already read (for compare-and-swap: judge the expectation on the same read as the token). */
+  primeTag(tag: string, link: LinkInfo | undefined): void {
+    this.tags.set(tag, Promise.resolve(link));
+    this.chains.delete(tag);
+  }
+
   /** The tag names of the model, sorted. */
   async tagNames(): Promise<string[]> {
     const { objects } = await listAll(this.storage, tagsPrefix(this.model), { signal: this.signal });

@@ -65,9 +65,12 @@ async function checkTarget(view: ModelView, tag: string, t: LinkTarget): Promise
   if (state === 'pending') throw new RepoError('Incomplete', 'tag', obj, `version '${t.version}' is not published yet (its upload is unfinished)`);
 }
 
-/** Whether the caller's `expect` describes the current link: its text, its target, or where it resolves. */
-async function matchesExpect(view: ModelView, tag: string, current: LinkInfo, expect: string): Promise<boolean> {
+/** Whether the caller's `expect` describes the current link: its text, its target, or where it resolves.
+ *  Judged on `current` itself (the read whose token the write will be conditional on), never a later read. */
+async function matchesExpect(storage: Storage, model: string, tag: string, current: LinkInfo, expect: string): Promise<boolean> {
   if (expect === current.target) return true;
+  const view = new ModelView(storage, model);
+  view.primeTag(tag, current);
   const want = parseLinkText(expect.trim());
   const have = parseLinkText(current.target);
   if ('problem' in want || 'problem' in have) return false;
@@ -113,7 +116,7 @@ export async function setTag(storage: Storage, who: string, model: string, tag: 
   }
   if (typeof opts.expect === 'string') {
     if (!current) throw await conflict(storage, model, tag, 'move tag', { current: undefined }, ` (you expected ${opts.expect})`);
-    if (!(await matchesExpect(view, tag, current, opts.expect))) {
+    if (!(await matchesExpect(storage, model, tag, current, opts.expect))) {
       throw await conflict(storage, model, tag, 'move tag', { current: current.target }, ` (you expected ${opts.expect})`);
     }
   }
@@ -140,7 +143,7 @@ export async function deleteTag(storage: Storage, who: string, model: string, ta
   validateName('tag', tag);
   const current = await readCurrent(storage, model, tag);
   if (!current) throw new RepoError('NotFound', 'delete tag', `${model}:${tag}`, `there is no tag '${tag}' in ${model}`);
-  if (opts.expect !== undefined && !(await matchesExpect(new ModelView(storage, model), tag, current, opts.expect))) {
+  if (opts.expect !== undefined && !(await matchesExpect(storage, model, tag, current, opts.expect))) {
     throw await conflict(storage, model, tag, 'delete tag', { current: current.target }, ` (you expected ${opts.expect})`);
   }
   const time = sortableNow();

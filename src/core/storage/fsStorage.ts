@@ -43,8 +43,9 @@ export function createFsStorage(cfg: FsConnectionConfig): Storage {
       try {
         ents = await fsp.readdir(abs, { withFileTypes: true });
       } catch (e) {
-        if (errno(e) === 'ENOENT' || errno(e) === 'ENOTDIR') return;
-        throw fsError(e, 'list', prefix || '/');
+        if ((errno(e) === 'ENOENT' || errno(e) === 'ENOTDIR') && abs !== root) return; // no such "folder": nothing in it
+        throw errno(e) === 'ENOENT' ? new RepoError('NotFound', 'list', root, 'the repository folder does not exist', { cause: e })
+          : fsError(e, 'list', prefix || root);
       }
       for (const ent of ents) {
         if (!ent.name.startsWith(filter) || isScratchName(ent.name)) continue;

@@ -42,7 +42,7 @@ async function removeQuietly(...paths: string[]): Promise<void> {
 }
 
 /** Bytes of a compatible partial upload already in place, or 0 (and the stale partial removed). */
-async function resumeOffset(partial: string, sidecar: string, local: Stats): Promise<number> {
+async function resumeOffset(partial: string, sidecar: string, local: Stats, localPath: string): Promise<number> {
   let side: Sidecar | undefined;
   try {
     side = JSON.parse(await fsp.readFile(sidecar, 'utf8')) as Sidecar;
@@ -50,9 +50,32 @@ async function resumeOffset(partial: string, sidecar: string, local: Stats): Pro
     side = undefined;
   }
   const st = await fsp.stat(partial).catch(() => undefined);
-  if (side && st && side.size === local.size && side.mtimeMs === local.mtimeMs && st.size <= local.size) return st.size;
+  if (side && st && side.size === local.size && side.mtimeMs === local.mtimeMs && st.size <= local.size
+    && await sameTail(partial, localPath, st.size)) return st.size;
   if (st) await removeQuietly(partial);
   return 0;
+}
+
+/** Whether the last bytes written match the local file there: a cheap guard against a sidecar
+ *  describing some other file of the same size and time. */
+async function sameTail(partial: string, localPath: string, size: number): Promise<boolean> {
+  const n = Math.min(size, 64 * 1024);
+  if (n === 0) return true;
+  const readAt = async (p: string): Promise<Buffer> => {
+    const fh = await fsp.open(p, 'r');
+    try {
+      const buf = Buffer.alloc(n);
+      await fh.read(buf, 0, n, size - n);
+      return buf;
+    } finally {
+      await fh.close();
+    }
+  };
+  try {
+    return (await readAt(partial)).equals(await readAt(localPath));
+  } catch {
+    return false;
+  }
 }
 
 export async function fsUploadFile(root: string, key: string, localPath: string, options: UploadOptions = {}): Promise<UploadResult> {
@@ -73,7 +96,7 @@ export async function fsUploadFile(root: string, key: string, localPath: string,
   const resumable = options.resumable !== false;
   const hash = createHash('sha256');
   try {
-    const offset = resumable ? await resumeOffset(partial, sidecar, local) : 0;
+    const offset = resumable ? await resumeOffset(partial, sidecar, local, localPath) : 0;
     if (offset > 0) {
       await pipeline(createReadStream(localPath, { start: 0, end: offset - 1, highWaterMark: CHUNK }), hasher(hash, () => undefined),
         async function* drain(src: AsyncIterable<Buffer>) { for await (const _ of src) { /* hashed */ } }, { signal });
@@ -83,12 +106,14 @@ export async function fsUploadFile(root: string, key: string, localPath: string,
     }
     let stored = offset;
     options.onProgress?.({ stored, total, resumed: offset });
-    await withParent(partial, () => pipeline(
+    // Not retried: the hash has consumed whatever passed through, so a second attempt would hash twice.
+    await fsp.mkdir(path.dirname(partial), { recursive: true });
+    await pipeline(
       createReadStream(localPath, { start: offset, highWaterMark: CHUNK }),
       hasher(hash, (n) => { stored += n; options.onProgress?.({ stored, total, resumed: offset }); }),
       createWriteStream(partial, { flags: offset > 0 ? 'r+' : 'w', start: offset }),
       { signal },
-    ));
+    );
     const fh = await fsp.open(partial, 'r+');
     try {
       await fh.datasync();

@@ -17,6 +17,9 @@ export interface S3ClientOptions {
   readonly connectionTimeoutMs?: number;
   /** Socket inactivity timeout in ms (default 120000). */
   readonly requestTimeoutMs?: number;
+  /** Send `Expect: 100-continue` before large bodies (default true: a refused request does not
+   *  upload a whole part first, and an auth error stays an auth error instead of a broken pipe). */
+  readonly expectContinue?: boolean;
 }
 
 export interface S3Context {
@@ -107,6 +110,7 @@ export function createS3Context(cfg: S3ConnectionConfig, opts: S3ClientOptions =
     forcePathStyle: cfg.forcePathStyle ?? endpoint !== undefined,
     credentials: credentialsFor(cfg),
     requestHandler,
+    ...(opts.expectContinue === false ? { expectContinueHeader: false } : {}),
     // Newer SDKs add CRC32 checksums to every upload by default: that costs a pass over each byte
     // and older S3-compatible servers (Ceph 16) do not know the headers. The sha256 of each file is
     // computed by the upload itself.

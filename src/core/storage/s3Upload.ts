@@ -44,9 +44,14 @@ interface Job {
   readonly localPath: string;
   readonly fh: FileHandle;
   readonly size: number;
+  /** Seconds since the epoch, as stored in the object metadata. */
   readonly mtime: string;
   readonly opts: UploadOptions;
 }
+
+/** The file's mtime in whole seconds: what survives copies and utimes round trips. The fingerprint only
+ *  picks candidates; the bytes themselves are checked against the stored md5s. */
+const mtimeOf = (ms: number): string => String(Math.round(ms / 1000));
 
 const aborted = (key: string): RepoError => new RepoError('Aborted', 'upload', key, 'cancelled');
 
@@ -148,7 +153,7 @@ async function multipart(job: Job, tuning: UploadTuning): Promise<UploadResult> 
   const { ctx, key, size, opts } = job;
   const fullKey = ctx.fullKey(key);
   const wanted = choosePartSize(size, opts.partSize);
-  let plan = size > S3_MIN_PART ? await findResumable(ctx, key, size, Number(job.mtime), wanted) : undefined;
+  let plan = size > S3_MIN_PART ? await findResumable(ctx, key, size, Number(job.mtime) * 1000, wanted) : undefined;
   if (!plan) {
     const done = await alreadyStored(job);
     if (done) return done;
@@ -181,7 +186,7 @@ async function multipart(job: Job, tuning: UploadTuning): Promise<UploadResult> 
     throw aborted(key);
   }
   const st = await job.fh.stat();
-  const changed = String(Math.floor(st.mtimeMs)) !== job.mtime || st.size !== size;
+  const changed = mtimeOf(st.mtimeMs) !== job.mtime || st.size !== size;
   if (res.error !== undefined || changed) {
     // A file that changed mid-way left parts of two contents: never worth resuming.
     if (opts.resumable === false || changed) await dropUpload(ctx, fullKey, plan.uploadId).catch(() => undefined);
@@ -206,7 +211,7 @@ export async function uploadFile(ctx: S3Context, key: string, localPath: string,
   try {
     const st = await fh.stat();
     if (!st.isFile()) throw new RepoError('InvalidName', 'upload', localPath, 'not a regular file');
-    const job: Job = { ctx, key, localPath, fh, size: st.size, mtime: String(Math.floor(st.mtimeMs)), opts };
+    const job: Job = { ctx, key, localPath, fh, size: st.size, mtime: mtimeOf(st.mtimeMs), opts };
     return await multipart(job, tuning);
   } catch (e) {
     if (opts.signal?.aborted) throw aborted(key);

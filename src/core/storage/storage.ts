@@ -100,6 +100,11 @@ export interface Storage {
   /** Downloads `key` to a local file (written to a temp name, renamed when complete), hashing it with
    *  sha256 in the same pass. The S3 backend may use parallel ranged GETs. */
   downloadFile(key: string, localPath: string, options?: DownloadOptions): Promise<{ size: number; sha256: string }>;
+  /** Streams exactly `size` bytes from `body` to `key` (not resumable), hashing sha256 in the same pass.
+   *  With expectedSha256 the object becomes visible only if the hash matches, else Integrity and nothing at
+   *  `key`. Errors and aborts remove what was written. Optional until both backends have it. */
+  uploadStream?(key: string, body: Readable, size: number,
+    options?: Omit<UploadOptions, 'resumable'> & { readonly expectedSha256?: string }): Promise<UploadResult>;
   /** Removes any partial (resumable) upload left for `key`. */
   abortUploads(key: string): Promise<void>;
   /** Lists keys that have partial uploads under `prefix` (S3 ListMultipartUploads). */

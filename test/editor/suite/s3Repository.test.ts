@@ -12,7 +12,7 @@ import type { ExtensionApi } from '../../../src/extension';
 import type { TreeNode } from '../../../src/tree/nodes';
 import { s3Config, s3TestEnv, uniqueBucket } from '../../helpers/s3env';
 import {
-  F2, MODEL, V1, V2, child, extensionApi, item, kids, labelOf, makeFile, removeConnection, run, scratch, seedChapter,
+  F2, MODEL, V1, V2, extensionApi, item, kids, labelOf, makeFile, removeConnection, run, scratch, seedChapter,
   sha256, until, walk,
 } from './helpers';
 
