@@ -75,6 +75,10 @@ export async function closeWorkbench(wb, shotName) {
 /** No dialogs, editors or notifications left over from a previous file (the tree stays as it was). */
 async function resetWorkbench(page) {
   for (let i = 0; i < 3; i++) await page.keyboard.press('Escape');
+  // untitled documents (generated YAML) are dirty: Close All would ask whether to save them
+  for (let i = 0; i < 5 && await page.locator('.editor-instance').first().isVisible().catch(() => false); i++) {
+    await runCommand(page, 'View: Revert and Close Editor').catch(() => {});
+  }
   await runCommand(page, 'View: Close All Editors').catch(() => {});
   await runCommand(page, 'Notifications: Clear All Notifications').catch(() => {});
   await page.keyboard.press('Escape');

@@ -1,24 +1,26 @@
 // Kubernetes manifests for one resolved artifact: typed objects (kubernetes-types), never YAML text.
-// S3 repository: a Secret with the keys (placeholders unless real ones are passed) and a Pod whose init
-// container copies and checks the files. Filesystem repository: only a Pod with a read-only NFS volume.
-import type { Pod, Secret } from 'kubernetes-types/core/v1';
+// Variants (ManifestInput.kind / runtime / mode): a Pod (the default), a Deployment with its Service,
+// or a KServe InferenceService; llama.cpp on CPU or CUDA, or vLLM; pinned to the resolved files or
+// following a tag at pod start. S3 repository: a Secret with the keys (placeholders unless real ones are
+// passed). Filesystem repository: a read-only NFS volume instead of the copy. A/B pairs: abTest.ts.
+import type { Deployment } from 'kubernetes-types/apps/v1';
+import type { Pod, Secret, Service, ServiceAccount } from 'kubernetes-types/core/v1';
+import { buildKServe } from './kserve';
+import type { InferenceService } from './kserve';
 import { manifestSettings } from './manifestInput';
-import type { ManifestInput, ManifestSettings } from './manifestInput';
-import { credentialsSecret, objectMeta, podSpec } from './podParts';
+import type { ManifestInput } from './manifestInput';
+import { credentialsSecret } from './podParts';
+import { buildPod, deploymentWithService } from './workloads';
 
-/** Everything buildManifests() can return; variants add their kinds here. */
-export type ManifestObject = Secret | Pod;
+/** Everything buildManifests() can return. */
+export type ManifestObject = Secret | Pod | Deployment | Service | ServiceAccount | InferenceService;
 
-export function buildPod(s: ManifestSettings): Pod {
-  return { apiVersion: 'v1', kind: 'Pod', metadata: objectMeta(s, s.name, true), spec: podSpec(s) };
-}
 
 export function buildManifests(input: ManifestInput): ManifestObject[] {
   const s = manifestSettings(input);
-  const objects: ManifestObject[] = [];
-  if (s.input.location.kind === 's3') objects.push(credentialsSecret(s));
-  objects.push(buildPod(s));
-  return objects;
+  if (s.kind === 'kserve') return buildKServe(s);
+  const secret = s.input.location.kind === 's3' ? [credentialsSecret(s)] : [];
+  return s.kind === 'deployment' ? [...secret, ...deploymentWithService(s)] : [...secret, buildPod(s)];
 }
 
 /** True when the Secret carries placeholder values that must be replaced before applying. */

@@ -1,16 +1,18 @@
 // The parts every workload variant shares: the credentials Secret, the hardened security contexts, the
-// model volume (an emptyDir filled by the copy init container, or a read-only NFS mount) and the
-// llama.cpp server container. A Pod, a Deployment or a Job only wraps podSpec() differently.
-import type { Container, EnvVar, PodSecurityContext, PodSpec, Secret, SecurityContext, Volume, VolumeMount } from 'kubernetes-types/core/v1';
+// model volume (an emptyDir filled by the copy init container, pinned or following a tag, or a read-only
+// NFS mount). The server containers are in servers.ts; podSpec.ts puts them together.
+import type { Container, EnvVar, PodSecurityContext, Secret, SecurityContext, Volume, VolumeMount } from 'kubernetes-types/core/v1';
 import type { ObjectMeta } from 'kubernetes-types/meta/v1';
 import { RepoError } from '../errors';
+import { followScript } from './followScript';
 import { copyScript } from './initScript';
 import { MODELS_DIR, PLACEHOLDER } from './manifestInput';
 import type { ManifestSettings } from './manifestInput';
 import { mebibytes } from './k8sNames';
 
-const MODELS_VOLUME = 'models';
-const TMP_VOLUME = 'tmp';
+export const MODELS_VOLUME = 'models';
+export const TMP_VOLUME = 'tmp';
+export const SHM_VOLUME = 'shm';
 
 export function objectMeta(s: ManifestSettings, name: string, withAnnotations: boolean): ObjectMeta {
   return {
@@ -56,20 +58,26 @@ export function containerSecurityContext(s: ManifestSettings): SecurityContext {
   };
 }
 
-function secretEnv(s: ManifestSettings, key: string): EnvVar {
+export function secretEnv(s: ManifestSettings, key: string): EnvVar {
   return { name: key, valueFrom: { secretKeyRef: { name: s.secretName, key } } };
+}
+
+/** The keys from the Secret, never as literal values. */
+export function keyEnv(s: ManifestSettings): EnvVar[] {
+  const env = [secretEnv(s, 'AWS_ACCESS_KEY_ID'), secretEnv(s, 'AWS_SECRET_ACCESS_KEY')];
+  if (s.input.credentials?.sessionToken) env.push(secretEnv(s, 'AWS_SESSION_TOKEN'));
+  return env;
 }
 
 /** The init container that copies the artifacts from S3 into the models emptyDir and checks them. */
 export function copyContainer(s: ManifestSettings): Container {
   const loc = s.input.location;
   if (loc.kind !== 's3') throw new RepoError('Config', 'build the copy container for', s.input.model, 'the model is not stored on S3');
-  const script = copyScript({
-    endpoint: loc.endpoint, region: loc.region, pathStyle: loc.pathStyle, bucket: loc.bucket,
-    artifacts: s.input.artifacts, targetDir: MODELS_DIR, label: `${s.input.model}@${s.input.version}`,
-  });
-  const env = [secretEnv(s, 'AWS_ACCESS_KEY_ID'), secretEnv(s, 'AWS_SECRET_ACCESS_KEY')];
-  if (s.input.credentials?.sessionToken) env.push(secretEnv(s, 'AWS_SESSION_TOKEN'));
+  const source = { endpoint: loc.endpoint, region: loc.region, pathStyle: loc.pathStyle, bucket: loc.bucket };
+  const script = s.mode === 'follow'
+    ? followScript({ ...source, modelPrefix: s.modelPrefix ?? '', model: s.input.model, tag: s.tag ?? '', targetDir: MODELS_DIR })
+    : copyScript({ ...source, artifacts: s.input.artifacts, targetDir: MODELS_DIR, label: `${s.input.model}@${s.input.version}` });
+  const env = keyEnv(s);
   // aws-cli may write under $HOME; the root filesystem is read-only, so HOME is the tmp emptyDir.
   env.push({ name: 'HOME', value: '/tmp' });
   return {
@@ -85,60 +93,33 @@ export function copyContainer(s: ManifestSettings): Container {
   };
 }
 
-/** The version folder relative to the NFS export (`llama-3-8b/2024-03-20`). */
-function nfsVersionDir(s: ManifestSettings): string {
-  const a = s.input.artifacts[0];
-  return a.path.slice(0, a.path.length - a.file.length).replace(/^\/+|\/+$/g, '');
-}
+const trimSlashes = (p: string): string => p.replace(/^\/+|\/+$/g, '');
 
 export function modelVolumes(s: ManifestSettings): Volume[] {
   const loc = s.input.location;
-  if (loc.kind === 'nfs') {
-    return [{ name: MODELS_VOLUME, nfs: { server: loc.server, path: loc.path, readOnly: true } }];
+  const volumes: Volume[] = [];
+  if (loc.kind === 'nfs') volumes.push({ name: MODELS_VOLUME, nfs: { server: loc.server, path: loc.path, readOnly: true } });
+  if (s.runtime === 'vllm') {
+    // vLLM writes caches under HOME (/tmp here) and needs a shared-memory /dev/shm larger than the default.
+    volumes.push({ name: TMP_VOLUME, emptyDir: { sizeLimit: '4Gi' } }, { name: SHM_VOLUME, emptyDir: { medium: 'Memory', sizeLimit: '2Gi' } });
+    return volumes;
   }
-  // Room for the files plus 5 % and 256 MiB for aws-cli's temporary part files.
-  const size = s.totalSize * 1.05 + 256 * 1024 * 1024;
+  if (loc.kind === 'nfs') return volumes;
+  // Room for the files plus 5 % and 256 MiB for aws-cli's temporary part files; following a tag, room for
+  // a bigger file than today's (the previous version is removed before the next one is copied).
+  const factor = s.mode === 'follow' ? 1.5 : 1.05;
   return [
-    { name: MODELS_VOLUME, emptyDir: { sizeLimit: mebibytes(size) } },
+    { name: MODELS_VOLUME, emptyDir: { sizeLimit: mebibytes(s.totalSize * factor + 256 * 1024 * 1024) } },
     { name: TMP_VOLUME, emptyDir: { sizeLimit: '64Mi' } },
   ];
 }
 
+/** NFS: the version folder (pinned) or the model folder, whose tags/ symlinks the server opens (follow). */
 export function modelMount(s: ManifestSettings): VolumeMount {
   const mount: VolumeMount = { name: MODELS_VOLUME, mountPath: MODELS_DIR, readOnly: true };
   if (s.input.location.kind === 'nfs') {
-    const dir = nfsVersionDir(s);
+    const dir = trimSlashes(s.mode === 'follow' ? s.modelPrefix ?? '' : s.versionPrefix);
     if (dir) mount.subPath = dir;
   }
   return mount;
-}
-
-export function serverContainer(s: ManifestSettings): Container {
-  return {
-    name: 'llama-server',
-    image: s.image,
-    imagePullPolicy: 'IfNotPresent',
-    args: ['-m', `${MODELS_DIR}/${s.modelFile}`, '--host', '0.0.0.0', '--port', String(s.port)],
-    ports: [{ name: 'http', containerPort: s.port, protocol: 'TCP' }],
-    // llama-server answers 503 on /health while it loads the model, 200 once it serves.
-    readinessProbe: {
-      httpGet: { path: '/health', port: s.port },
-      initialDelaySeconds: 5, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3,
-    },
-    resources: { requests: { ...s.resources.requests }, limits: { ...s.resources.limits } },
-    securityContext: containerSecurityContext(s),
-    volumeMounts: [modelMount(s)],
-  };
-}
-
-export function podSpec(s: ManifestSettings): PodSpec {
-  const copy = s.input.location.kind === 's3';
-  return {
-    automountServiceAccountToken: false,
-    enableServiceLinks: false,
-    securityContext: podSecurityContext(s),
-    ...(copy ? { initContainers: [copyContainer(s)] } : {}),
-    containers: [serverContainer(s)],
-    volumes: modelVolumes(s),
-  };
 }

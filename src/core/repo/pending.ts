@@ -30,9 +30,10 @@ export interface PendingMarker {
   readonly deleting?: boolean;
 }
 
-export function newMarker(model: string, version: string, who: string, files: readonly LocalFile[], done: readonly DoneFile[] = []): PendingMarker {
+export function newMarker(model: string, version: string, who: string, files: readonly LocalFile[], done: readonly DoneFile[] = [],
+  started?: string): PendingMarker {
   const now = new Date().toISOString();
-  return { schema: 1, model, version, who, host: os.hostname(), pid: process.pid, started: now, updated: now,
+  return { schema: 1, model, version, who, host: os.hostname(), pid: process.pid, started: started ?? now, updated: now,
     files: files.map((f) => ({ name: f.name, size: f.size })), done };
 }
 

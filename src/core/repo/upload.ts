@@ -45,10 +45,11 @@ async function publish(storage: Storage, who: string, model: string, version: st
   doneBefore: readonly DoneFile[], opts: UploadOpts): Promise<VersionManifest> {
   const obj = `${model}@${version}`;
   const done = new Map<string, DoneFile>();
+  const started = new Date().toISOString();
   // Marker rewrites (progress + heartbeat) go one at a time, in order.
   let markerChain: Promise<unknown> = Promise.resolve();
   const saveMarker = (): void => {
-    const body = JSON.stringify(newMarker(model, version, who, files, [...done.values()]));
+    const body = JSON.stringify(newMarker(model, version, who, files, [...done.values()], started));
     markerChain = markerChain.then(() => storage.putText(pendingKey(model, version), body, { contentType: 'application/json' })).catch(() => undefined);
   };
   const heartbeat = setInterval(saveMarker, HEARTBEAT_MS);

@@ -4,7 +4,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { VersionManifest } from '../../../src/core/layout';
+import { pendingKey, tagKey, type VersionManifest } from '../../../src/core/layout';
 import { Repository } from '../../../src/core/repository';
 import { createFsStorage } from '../../../src/core/storage/fsStorage';
 import type { TagInfo } from '../../../src/core/types';
@@ -101,6 +101,27 @@ suite('folder repository: tree and commands', () => {
     const tip = (it.tooltip as vscode.MarkdownString).value;
     assert.ok(tip.includes(sha256(path.join(folder, MODEL, V2, F2))), tip);
     assert.match(tip, /Modified: \d{4}-\d{2}-\d{2}T/);
+  });
+
+  test('an unfinished upload and a dangling tag are shown as such (version:pending, tag:broken)', async () => {
+    const storage = createFsStorage({ kind: 'fs', path: folder });
+    const wip = new Repository(storage, { who: 'seed@test' });
+    await wip.upload('wip', V1, [makeFile(scratch('wip'), 'a.gguf')]);
+    const now = new Date().toISOString();
+    await storage.putText(pendingKey('wip', V2), JSON.stringify({
+      schema: 1, model: 'wip', version: V2, who: 'bob@test', host: 'elsewhere', pid: 1, started: now, updated: now,
+      files: [{ name: 'b.gguf', size: 10 }], done: [],
+    }));
+    await storage.writeLink(tagKey('wip', 'gone'), '../1999-01-01', { absent: true });
+    await run('refresh');
+    const versions = (await kids(api, await walk(api, CONN, 'wip'))).filter((n) => n.kind === 'version');
+    const pending = versions.find((n) => labelOf(api, n) === V2);
+    assert.ok(pending, 'the pending version is not shown');
+    assert.equal(item(api, pending).contextValue, 'version:pending');
+    assert.equal(item(api, pending).description, 'upload incomplete');
+    const gone = item(api, await walk(api, CONN, 'wip', 'Tags', 'gone'));
+    assert.equal(gone.contextValue, 'tag:broken');
+    assert.match(String(gone.description), /^broken: /);
   });
 
   test('upload (command with paths and version) stores a new version with checksums', async () => {
@@ -206,6 +227,31 @@ suite('folder repository: tree and commands', () => {
     assert.match(text, /server: nfs\.test\.lan/);
     assert.ok(text.includes(`v2 -> ${V2}/${F2}`), 'the chain is not in the header');
     assert.ok(text.includes(F2));
+  });
+
+  test("generate manifest takes context and namespace from the user's kubeconfig", async () => {
+    const dir = scratch('kube');
+    const file = path.join(dir, 'config');
+    fs.writeFileSync(file, [
+      'apiVersion: v1', 'kind: Config', 'current-context: kind-models',
+      'clusters:', '- name: kind', '  cluster: { server: "https://127.0.0.1:6443" }',
+      'users:', '- name: me', '  user: { token: abc }',
+      'contexts:', '- name: kind-models', '  context: { cluster: kind, user: me, namespace: ml-serving }',
+      '- name: other', '  context: { cluster: kind, user: me, namespace: elsewhere }', ''].join('\n'));
+    const saved = process.env.KUBECONFIG;
+    process.env.KUBECONFIG = file; // the extension runs in this same extension host process
+    try {
+      const g = await run<{ yaml: string; context?: string; namespace?: string }>('generateManifest', await tagNode('v2'),
+        { nfsServer: 'nfs.test.lan', open: false });
+      assert.ok(g);
+      assert.equal(g.context, 'kind-models');
+      assert.equal(g.namespace, 'ml-serving');
+      assert.match(g.yaml, /^# kubectl context: kind-models, namespace: ml-serving$/m);
+      assert.match(g.yaml, /^ {2}namespace: ml-serving$/m);
+    } finally {
+      if (saved === undefined) delete process.env.KUBECONFIG;
+      else process.env.KUBECONFIG = saved;
+    }
   });
 
   test('apply manifest writes the YAML to a private temp file and runs kubectl in a terminal', async () => {
