@@ -116,7 +116,7 @@ run_browser() {
   mkdir -p "$SHOTS"
   CS_URL=http://127.0.0.1:$port CS_STARTED_AT=$started WS_DIR=$ws REPO_DIR=$ws/model-repo S3_BUCKET=$bucket RUN_DIR=$R \
     SHOTS_DIR=$SHOTS \
-    node --test --test-isolation=none --test-reporter=spec test/browser/*.test.mjs 2>&1 | tee "$R/browser.log"
+    node --test --test-isolation=none --test-timeout=240000 --test-reporter=spec test/browser/*.test.mjs 2>&1 | tee "$R/browser.log"
   rc=${PIPESTATUS[0]}
   stop_group "$pid"
   if [ -n "$bucket" ] && [ -x /usr/bin/aws ]; then /usr/bin/aws --endpoint-url "$S3_ENDPOINT" s3 rb "s3://$bucket" --force >/dev/null 2>&1 || true; fi

@@ -94,5 +94,5 @@ start_mem_sampler() {
 }
 mem_report() {
   local f
-  for f in "$R"/mem.*; do [ -f "$f" ] && echo "peak memory (PSS of our processes) in ${f##*/mem.}: $(cat "$f") MiB"; done
+  for f in "$R"/mem.*; do [ -f "$f" ] && [ "${f##*/mem.}" != setup ] && echo "peak memory (PSS of our processes) in ${f##*/mem.}: $(cat "$f") MiB"; done
 }

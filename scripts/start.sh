@@ -35,7 +35,8 @@ source scripts/tools.sh
 export PATH=$NODE24_BIN:$PATH
 # shellcheck source=editorCommon.sh
 source scripts/editorCommon.sh
-new_run_dir "$ROOT/.run/demo"
+# VS Code's user data and extensions for the demo (one folder per mode, so both can run at once)
+new_run_dir "$ROOT/.run/demo$([ "$MODE" = s3 ] && echo -s3)"
 
 log "build + VSIX"
 bash scripts/package.sh -o "$R/model-repository.vsix" >"$R/package.log" 2>&1 || { cat "$R/package.log"; exit 1; }

@@ -33,8 +33,13 @@ try {
   console.error(`VS Code tests did not pass: ${e instanceof Error ? e.message : e}`);
   code = 1;
 }
-let res = { results: [] };
-try { res = JSON.parse(fs.readFileSync(resultFile, 'utf8')); } catch { console.log('no result file written'); code = 1; }
+let res;
+try { res = JSON.parse(fs.readFileSync(resultFile, 'utf8')); } catch { /* the suite never ran */ }
+fs.rmSync(work, { recursive: true, force: true });
+if (!res) {
+  console.log('the tests could not run (no result file): see the error above');
+  process.exit(1);
+}
 const results = Array.isArray(res.results) ? res.results : [];
 for (const r of results) console.log(`${r.skipped ? 'skip' : r.ok ? 'ok  ' : 'FAIL'} ${r.title}${r.err ? `\n     ${r.err}` : ''}`);
 console.log(`${results.filter((r) => r.ok && !r.skipped).length} passed, ${results.filter((r) => !r.ok && !r.skipped).length} failed`);

@@ -13,6 +13,8 @@ import { parseAllDocuments } from 'yaml';
 import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
 import { Pod } from 'kubernetes-models/v1/Pod';
 import { Secret } from 'kubernetes-models/v1/Secret';
+import { Service } from 'kubernetes-models/v1/Service';
+import { ServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
 
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -25,7 +27,7 @@ export function parseManifests(text: string, version: '1.1' | '1.2' = '1.2'): Ob
 }
 
 const MODELS: Record<string, new (o: Obj) => { validate(): void }> = {
-  'v1/Pod': Pod, 'v1/Secret': Secret, 'apps/v1/Deployment': Deployment,
+  'v1/Pod': Pod, 'v1/Secret': Secret, 'apps/v1/Deployment': Deployment, 'v1/Service': Service, 'v1/ServiceAccount': ServiceAccount,
 };
 
 export function schemaProblems(obj: Obj): string[] {
@@ -53,46 +55,59 @@ export async function loadClientNode(): Promise<K8sModule | string> {
 /** Paths of fields that the Kubernetes type does not have, walking client-node's getAttributeTypeMap(). */
 export function unknownFields(obj: Obj, k8s: K8sModule): string[] {
   const version = String(obj.apiVersion).split('/').pop() ?? '';
-  const root = `${version.charAt(0).toUpperCase()}${version.slice(1)}${obj.kind}`;
+  return unknownFieldsAs(obj, `${version.charAt(0).toUpperCase()}${version.slice(1)}${obj.kind}`, obj.kind, k8s);
+}
+
+/** The same walk from a named client-node type (`V1Container`), for parts embedded in a custom resource. */
+export function unknownFieldsAs(value: unknown, rootType: string, rootPath: string, k8s: K8sModule): string[] {
   const problems: string[] = [];
   const typeOf = (name: string): { getAttributeTypeMap(): Attr[] } | undefined => {
     const c = k8s[name] as { getAttributeTypeMap?: () => Attr[] } | undefined;
     return c && typeof c.getAttributeTypeMap === 'function' ? (c as { getAttributeTypeMap(): Attr[] }) : undefined;
   };
-  if (!typeOf(root)) return [`no client-node type ${root}`];
-  const walk = (value: unknown, type: string, path: string): void => {
-    if (value === null || value === undefined) return;
+  if (!typeOf(rootType)) return [`no client-node type ${rootType}`];
+  const walk = (v: unknown, type: string, path: string): void => {
+    if (v === null || v === undefined) return;
     const list = /^Array<(.+)>$/.exec(type);
     if (list) {
-      if (!Array.isArray(value)) problems.push(`${path}: expected a list of ${list[1]}`);
-      else value.forEach((v, i) => walk(v, list[1], `${path}[${i}]`));
+      if (!Array.isArray(v)) problems.push(`${path}: expected a list of ${list[1]}`);
+      else v.forEach((x, i) => walk(x, list[1], `${path}[${i}]`));
       return;
     }
     const map = /^\{ \[key: string\]: (.+); \}$/.exec(type);
     if (map) {
-      for (const [k, v] of Object.entries(value as Obj)) walk(v, map[1], `${path}.${k}`);
+      for (const [k, x] of Object.entries(v as Obj)) walk(x, map[1], `${path}.${k}`);
       return;
     }
     const cls = typeOf(type);
     if (!cls) return; // string, number, boolean, IntOrString, Date, any: types are kubernetes-models' job
-    if (typeof value !== 'object' || Array.isArray(value)) {
+    if (typeof v !== 'object' || Array.isArray(v)) {
       problems.push(`${path}: expected an object (${type})`);
       return;
     }
     const attrs = new Map(cls.getAttributeTypeMap().map((a) => [a.baseName, a.type]));
-    for (const [k, v] of Object.entries(value as Obj)) {
+    for (const [k, x] of Object.entries(v as Obj)) {
       const t = attrs.get(k);
       if (t === undefined) problems.push(`${path}.${k}: ${type} has no field '${k}'`);
-      else walk(v, t, `${path}.${k}`);
+      else walk(x, t, `${path}.${k}`);
     }
   };
-  walk(obj, root, obj.kind);
+  walk(value, rootType, rootPath);
   return problems;
 }
 
-/** The pod spec of a Pod or of a workload with a pod template. */
+/** The pod spec of a Pod, of a workload with a pod template, or of a KServe predictor (an inline pod
+ *  spec; a `model` predictor's container fields count as the kserve-container, image from the runtime). */
 export function podSpecOf(obj: Obj): Obj | undefined {
   if (obj.kind === 'Pod') return obj.spec;
+  if (obj.kind === 'InferenceService') {
+    const p = obj.spec?.predictor;
+    if (!p) return undefined;
+    const { model, ...spec } = p;
+    if (!model) return spec;
+    const { modelFormat: _f, storageUri: _u, ...fields } = model; // eslint-disable-line @typescript-eslint/no-unused-vars
+    return { ...spec, containers: [{ name: 'kserve-container', imageFromRuntime: true, ...fields }] };
+  }
   return obj.spec?.template?.spec;
 }
 
@@ -113,7 +128,10 @@ export function nameProblems(obj: Obj): string[] {
   if (!(name.length <= 253 && DNS_SUBDOMAIN.test(name))) p.push(`metadata.name '${name}' is not a DNS subdomain`);
   const ns = obj.metadata?.namespace;
   if (ns !== undefined && !(ns.length <= 63 && DNS_LABEL.test(ns))) p.push(`metadata.namespace '${ns}' is not a DNS label`);
-  for (const [k, v] of Object.entries((obj.metadata?.labels ?? {}) as Record<string, string>)) {
+  // Services (and what KServe turns into Services) need RFC 1035 names: a letter first.
+  if ((obj.kind === 'Service' || obj.kind === 'InferenceService') && !/^[a-z]/.test(name)) p.push(`metadata.name '${name}' does not start with a letter`);
+  const labels = { ...(obj.metadata?.labels ?? {}), ...(obj.spec?.template?.metadata?.labels ?? {}) } as Record<string, string>;
+  for (const [k, v] of Object.entries(labels)) {
     if (!(v.length <= 63 && LABEL_VALUE.test(v))) p.push(`label ${k}: '${v}' is not a valid label value`);
   }
   const spec = podSpecOf(obj);
@@ -155,7 +173,7 @@ export function securityProblems(obj: Obj): string[] {
     if (!sc.seccompProfile && !psc.seccompProfile) p.push(`${path}: no seccomp profile`);
     const image = String(c.image ?? '');
     const tag = image.includes('@') ? 'digest' : /:[^/]+$/.exec(image)?.[0].slice(1);
-    if (!tag || tag === 'latest') p.push(`${path}: image '${image}' is not pinned (no tag or :latest)`);
+    if (!c.imageFromRuntime && (!tag || tag === 'latest')) p.push(`${path}: image '${image}' is not pinned (no tag or :latest)`);
     for (const k of ['cpu', 'memory']) {
       if (!c.resources?.requests?.[k]) p.push(`${path}: no ${k} request`);
       if (!c.resources?.limits?.[k]) p.push(`${path}: no ${k} limit`);

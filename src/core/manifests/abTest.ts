@@ -4,7 +4,7 @@
 import type { Deployment } from 'kubernetes-types/apps/v1';
 import type { Secret, Service } from 'kubernetes-types/core/v1';
 import { RepoError } from '../errors';
-import { checkDnsLabel, dnsLabel } from './k8sNames';
+import { checkDns1035Label, checkDnsLabel, dns1035Label } from './k8sNames';
 import { ANNOTATION_PREFIX, manifestSettings } from './manifestInput';
 import type { ManifestInput } from './manifestInput';
 import { credentialsSecret } from './podParts';
@@ -29,7 +29,7 @@ const TRACK_LABEL = `${ANNOTATION_PREFIX}track`;
 export function buildAbManifests(arms: readonly AbArm[], opts: AbOptions = {}): (Secret | Deployment | Service)[] {
   const action = 'build an A/B manifest for';
   if (arms.length < 2) throw new RepoError('Config', action, arms[0]?.input.model ?? 'no model', 'an A/B pair needs at least two arms');
-  const base = opts.name !== undefined ? checkDnsLabel('name', opts.name) : dnsLabel(arms[0].input.model, 50);
+  const base = opts.name !== undefined ? checkDns1035Label('name', opts.name) : dns1035Label(arms[0].input.model, 50);
   const total = arms.reduce((n, a) => n + a.replicas, 0);
   if (!arms.every((a) => Number.isInteger(a.replicas) && a.replicas >= 0) || total === 0) {
     throw new RepoError('Config', action, base, 'replicas are the weights: whole numbers, at least one of them above 0');

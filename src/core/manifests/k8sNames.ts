@@ -31,6 +31,12 @@ export function dnsLabel(text: string, maxLength = 63): string {
   return `${head}-${shortHash(text)}`;
 }
 
+/** A DNS-1035 label (Service and InferenceService names): a DNS label that starts with a letter. */
+export function dns1035Label(text: string, maxLength = 63): string {
+  const label = dnsLabel(text, maxLength);
+  return /^[a-z]/.test(label) ? label : dnsLabel(`m-${label}`, maxLength);
+}
+
 /** A valid label value derived from free text (versions like `1.2.0+build` carry a '+'). */
 export function labelValue(text: string): string {
   if (text.length <= 63 && LABEL_VALUE.test(text)) return text;
@@ -44,6 +50,15 @@ export function checkDnsLabel(what: string, name: string): string {
   if (!isDnsLabel(name)) {
     throw new RepoError('InvalidName', `use ${what}`, `'${name}'`,
       'it must be at most 63 characters of a-z, 0-9 and -, starting and ending with a letter or digit');
+  }
+  return name;
+}
+
+/** Throws InvalidName unless `name` is a DNS-1035 label (it names a Service). */
+export function checkDns1035Label(what: string, name: string): string {
+  checkDnsLabel(what, name);
+  if (!/^[a-z]/.test(name)) {
+    throw new RepoError('InvalidName', `use ${what}`, `'${name}'`, 'it names a Service, so it must start with a letter');
   }
   return name;
 }

@@ -5,11 +5,13 @@
 // safetensors use KServe's Hugging Face runtime (vLLM backend) with `model.storageUri`. KServe has no
 // typed models package: the types below cover exactly the fields emitted (checked by a JSON schema in
 // the tests). KServe does not check a sha256: the annotations record it for people.
-import type { Container, PodSecurityContext, ResourceRequirements, Secret, ServiceAccount, Toleration } from 'kubernetes-types/core/v1';
+import type {
+  Container, EnvVar, PodSecurityContext, ResourceRequirements, Secret, SecurityContext, ServiceAccount, Toleration, Volume, VolumeMount,
+} from 'kubernetes-types/core/v1';
 import type { ObjectMeta } from 'kubernetes-types/meta/v1';
 import { RepoError } from '../errors';
 import type { ManifestSettings } from './manifestInput';
-import { containerSecurityContext, credentialsSecret, objectMeta, podSecurityContext } from './podParts';
+import { containerSecurityContext, credentialsSecret, objectMeta, podSecurityContext, SHM_VOLUME, TMP_VOLUME } from './podParts';
 import { GPU_TOLERATION } from './podSpec';
 
 export const KSERVE_MODELS_DIR = '/mnt/models';
@@ -18,14 +20,19 @@ export interface KServeModelSpec {
   readonly modelFormat: { readonly name: string };
   readonly storageUri: string;
   readonly args?: string[];
+  readonly env?: EnvVar[];
   readonly resources?: ResourceRequirements;
+  readonly securityContext?: SecurityContext;
+  readonly volumeMounts?: VolumeMount[];
 }
 
 export interface InferenceServicePredictor {
   readonly serviceAccountName: string;
+  readonly automountServiceAccountToken?: boolean;
   readonly minReplicas?: number;
   readonly securityContext?: PodSecurityContext;
   readonly tolerations?: Toleration[];
+  readonly volumes?: Volume[];
   readonly model?: KServeModelSpec;
   readonly containers?: Container[];
 }
@@ -86,12 +93,23 @@ function storage(s: ManifestSettings): { uri: string; modelPath: string } {
 export function buildInferenceService(s: ManifestSettings): InferenceService {
   const { uri, modelPath } = storage(s);
   const resources = { requests: { ...s.resources.requests }, limits: { ...s.resources.limits } };
+  // The storage initializer needs no API token: KServe's webhook hands it the Secret's keys as env.
   const common = {
-    serviceAccountName: s.secretName, minReplicas: s.replicas, securityContext: podSecurityContext(s),
-    ...(s.gpus > 0 ? { tolerations: [GPU_TOLERATION] } : {}),
+    serviceAccountName: s.secretName, automountServiceAccountToken: false, minReplicas: s.replicas,
+    securityContext: podSecurityContext(s), ...(s.gpus > 0 ? { tolerations: [GPU_TOLERATION] } : {}),
   };
   const predictor: InferenceServicePredictor = s.runtime === 'vllm'
-    ? { ...common, model: { modelFormat: { name: 'huggingface' }, storageUri: uri, args: [`--model_name=${s.input.model}`], resources } }
+    ? {
+      ...common,
+      // Caches go to a tmp emptyDir (read-only root filesystem); vLLM wants a larger /dev/shm.
+      volumes: [{ name: TMP_VOLUME, emptyDir: { sizeLimit: '4Gi' } }, { name: SHM_VOLUME, emptyDir: { medium: 'Memory', sizeLimit: '2Gi' } }],
+      model: {
+        modelFormat: { name: 'huggingface' }, storageUri: uri, args: [`--model_name=${s.input.model}`],
+        env: [{ name: 'HOME', value: '/tmp' }, { name: 'HF_HOME', value: '/tmp/hf' }, { name: 'VLLM_NO_USAGE_STATS', value: '1' }],
+        resources, securityContext: containerSecurityContext(s),
+        volumeMounts: [{ name: TMP_VOLUME, mountPath: '/tmp' }, { name: SHM_VOLUME, mountPath: '/dev/shm' }],
+      },
+    }
     : {
       ...common,
       containers: [{

@@ -7,7 +7,7 @@ import type { ConnectionConfig, S3Credentials } from '../connections/types';
 import { RepoError, registerSecret } from '../errors';
 import type { ResolvedRef } from '../types';
 import { checkInput, checkVariant, pickModelFile } from './inputChecks';
-import { checkDnsLabel, checkDnsSubdomain, dnsLabel, labelValue, mebibytes } from './k8sNames';
+import { checkDns1035Label, checkDnsLabel, checkDnsSubdomain, dns1035Label, dnsLabel, labelValue, mebibytes } from './k8sNames';
 
 /** One file to deliver to the pod. */
 export interface ManifestArtifact {
@@ -148,7 +148,10 @@ export function manifestSettings(input: ManifestInput): ManifestSettings {
   const kind = input.kind ?? 'pod';
   const runtime = input.runtime ?? 'llama-cpp-cpu';
   const mode = input.mode ?? 'pinned';
-  const name = input.name !== undefined ? checkDnsLabel('name', input.name) : dnsLabel(input.model);
+  // A Deployment comes with a Service, and KServe makes Services: those names must start with a letter.
+  const name = kind === 'pod'
+    ? (input.name !== undefined ? checkDnsLabel('name', input.name) : dnsLabel(input.model))
+    : (input.name !== undefined ? checkDns1035Label('name', input.name) : dns1035Label(input.model));
   const namespace = input.namespace !== undefined ? checkDnsLabel('namespace', input.namespace) : undefined;
   const secretName = checkDnsSubdomain('secret name', input.secretName ?? DEFAULT_SECRET_NAME);
   // vLLM serves the whole version folder: the file only names it in the annotations.
@@ -181,7 +184,7 @@ export function manifestSettings(input: ManifestInput): ManifestSettings {
     annotations[`${ANNOTATION_PREFIX}source`] = sourceUri(input.location, main);
   } else {
     annotations[`${ANNOTATION_PREFIX}tag`] = tag ?? '';
-    annotations[`${ANNOTATION_PREFIX}follow`] = 'the init container resolves the tag at every pod start: restart the pods (kubectl rollout restart) after moving it';
+    annotations[`${ANNOTATION_PREFIX}follow`] = 'resolved at every pod start: restart the pods after moving the tag';
   }
   if (input.chain && input.chain.length > 0) annotations[`${ANNOTATION_PREFIX}chain`] = input.chain.join(' -> ');
   if (input.ref) annotations[`${ANNOTATION_PREFIX}ref`] = input.ref;

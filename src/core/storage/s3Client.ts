@@ -33,6 +33,9 @@ export interface S3Context {
   readonly root: string;
   /** Endpoint for error messages, e.g. http://127.0.0.1:7480 or "AWS S3". */
   readonly endpointLabel: string;
+  /** The custom endpoint, if any. */
+  readonly endpointUrl?: URL;
+  readonly requestTimeoutMs: number;
   fullKey(relative: string): string;
   relativeKey(full: string): string;
 }
@@ -128,6 +131,8 @@ export function createS3Context(cfg: S3ConnectionConfig, opts: S3ClientOptions =
     rootPrefix,
     root: `s3://${cfg.bucket}${rootPrefix ? `/${rootPrefix.slice(0, -1)}` : ''}`,
     endpointLabel: endpoint ? endpoint.origin : 'AWS S3',
+    endpointUrl: endpoint,
+    requestTimeoutMs: requestHandler.requestTimeout,
     fullKey: (relative) => rootPrefix + relative.replace(/^\/+/, ''),
     relativeKey: (full) => (full.startsWith(rootPrefix) ? full.slice(rootPrefix.length) : full),
   };

@@ -3,18 +3,22 @@
 // until they are both written and hashed, and no chunk starts further than `window` chunks ahead of
 // the hash, so memory is bounded whatever the size. A small object is one streamed GET. The file is
 // written under a temporary name and renamed when complete; a failure or an abort removes it.
+// On plain http:// endpoints the GETs of a presigned URL go over raw sockets that read straight into
+// the chunk buffers (s3RawGet.ts); elsewhere through the SDK, copying each piece into the buffer.
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, open, rename, rm } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { GetObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { RepoError } from '../errors';
 import type { DownloadOptions } from './storage';
 import type { BufferPool } from './s3Buffers';
 import type { S3Context } from './s3Client';
 import { httpStatus, networkCode, toRepoError } from './s3Errors';
 import { unquote } from './s3Links';
+import { RawGetPool, RawGetUnsupported } from './s3RawGet';
 
 export interface DownloadTuning {
   /** Bytes per ranged GET (default 8 MiB). */
@@ -23,11 +27,13 @@ export interface DownloadTuning {
   readonly parallel: number;
   /** Chunk buffers, shared by all transfers of the storage. */
   readonly pool: BufferPool;
+  /** Raw-socket GETs on http:// endpoints (default true). */
+  readonly rawSockets: boolean;
 }
 
 interface Chunk {
-  /** A pooled buffer of chunkSize bytes: pieces are copied in as they arrive, so the socket's
-   *  buffers die young and the file gets one write per chunk. */
+  /** A pooled buffer of chunkSize bytes: the body lands here (directly, or piece by piece from the
+   *  SDK), so the file gets one write per chunk. */
   readonly buf: Buffer;
   got: number;
   hashed: number;
@@ -44,6 +50,19 @@ interface Job {
   readonly chunkSize: number;
   readonly pool: BufferPool;
   readonly signal?: AbortSignal;
+  /** Raw-socket GETs; dropped for the rest of the download if the server answers in a way they do not handle. */
+  raw: { readonly sockets: RawGetPool; url?: URL; signedAt: number } | undefined;
+}
+
+const RESIGN_MS = 10 * 60 * 1000;
+
+async function presigned(job: Job, raw: NonNullable<Job['raw']>): Promise<URL> {
+  if (!raw.url || Date.now() - raw.signedAt > RESIGN_MS) {
+    raw.url = new URL(await getSignedUrl(job.ctx.client, new GetObjectCommand({ Bucket: job.ctx.bucket, Key: job.ctx.fullKey(job.key) }),
+      { expiresIn: 3600 }));
+    raw.signedAt = Date.now();
+  }
+  return raw.url;
 }
 
 const FS_SYSCALLS = new Set(['open', 'write', 'writev', 'rename', 'mkdir', 'close', 'fstat', 'unlink']);
@@ -53,33 +72,55 @@ const retriable = (e: unknown): boolean => {
   return (status !== undefined && status >= 500) || (networkCode(e) !== undefined && networkCode(e) !== 'ECONNREFUSED');
 };
 
-/** Streams bytes [start, end] into chunk.buf, resuming the range after a broken connection. */
-async function receive(job: Job, chunk: Chunk, start: number, end: number, onPiece: (piece: Buffer, at: number) => void): Promise<void> {
+/** One GET through the SDK for bytes [start + chunk.got, end], copied piece by piece into chunk.buf. */
+async function sdkGet(job: Job, chunk: Chunk, start: number, end: number, onData: (from: number, to: number) => void): Promise<void> {
+  const len = end - start + 1;
+  const out = await job.ctx.client.send(new GetObjectCommand({
+    Bucket: job.ctx.bucket, Key: job.ctx.fullKey(job.key), Range: `bytes=${start + chunk.got}-${end}`,
+    IfMatch: job.etag || undefined,
+  }), { abortSignal: job.signal });
+  const body = out.Body as Readable;
+  const stop = (): void => {
+    body.destroy(new RepoError('Aborted', 'download', job.key, 'cancelled'));
+  };
+  job.signal?.addEventListener('abort', stop, { once: true });
+  try {
+    for await (const piece of body as AsyncIterable<Buffer>) {
+      const at = chunk.got;
+      if (at + piece.length > len) throw new RepoError('Integrity', 'download', job.key, 'the server sent more bytes than asked');
+      piece.copy(chunk.buf, at);
+      chunk.got += piece.length;
+      onData(at, chunk.got);
+    }
+  } finally {
+    job.signal?.removeEventListener('abort', stop);
+  }
+}
+
+/** Fills chunk.buf with bytes [start, end], resuming the range after a broken connection. */
+async function receive(job: Job, chunk: Chunk, start: number, end: number, onData: (from: number, to: number) => void): Promise<void> {
   const len = end - start + 1;
   for (let attempt = 0; chunk.got < len; attempt++) {
     try {
-      const out = await job.ctx.client.send(new GetObjectCommand({
-        Bucket: job.ctx.bucket, Key: job.ctx.fullKey(job.key), Range: `bytes=${start + chunk.got}-${end}`,
-        IfMatch: job.etag || undefined,
-      }), { abortSignal: job.signal });
-      const body = out.Body as Readable;
-      const stop = (): void => {
-        body.destroy(new RepoError('Aborted', 'download', job.key, 'cancelled'));
-      };
-      job.signal?.addEventListener('abort', stop, { once: true });
-      try {
-        for await (const piece of body as AsyncIterable<Buffer>) {
-          const at = chunk.got;
-          if (at + piece.length > len) throw new RepoError('Integrity', 'download', job.key, 'the server sent more bytes than asked');
-          piece.copy(chunk.buf, at);
-          chunk.got += piece.length;
-          onPiece(piece, at);
-        }
-      } finally {
-        job.signal?.removeEventListener('abort', stop);
+      const raw = job.raw;
+      if (raw) {
+        const base = chunk.got;
+        await raw.sockets.get(await presigned(job, raw), start + base, end, job.etag || undefined, chunk.buf.subarray(base),
+          (from, to) => {
+            chunk.got = base + to;
+            onData(base + from, base + to);
+          }, job.signal);
+      } else {
+        await sdkGet(job, chunk, start, end, onData);
       }
       if (chunk.got < len) throw Object.assign(new Error('the connection closed early'), { code: 'ECONNRESET' });
     } catch (e) {
+      if (e instanceof RawGetUnsupported) {
+        job.raw?.sockets.destroy();
+        job.raw = undefined;
+        attempt--;
+        continue;
+      }
       if (job.signal?.aborted || attempt >= 3 || !retriable(e)) throw e;
       await new Promise((r) => setTimeout(r, 200 * 2 ** attempt));
     }
@@ -116,12 +157,12 @@ async function transfer(job: Job, parallel: number, onStored: (bytes: number) =>
     held.add(buf);
     const chunk: Chunk = { buf, got: 0, hashed: 0, received: false, written: false };
     chunks.set(i, chunk);
-    await receive(job, chunk, start, start + len - 1, (piece, at) => {
+    await receive(job, chunk, start, start + len - 1, (from, to) => {
       if (i !== frontier) return;
-      // The usual case: hash the piece while it is still in the CPU cache.
-      if (chunk.hashed === at) {
-        hash.update(piece);
-        chunk.hashed += piece.length;
+      // The usual case: hash the bytes just received while they are still in the CPU cache.
+      if (chunk.hashed === from) {
+        hash.update(chunk.buf.subarray(from, to));
+        chunk.hashed = to;
       } else advance();
     });
     chunk.received = true;
@@ -167,23 +208,33 @@ export async function downloadFile(ctx: S3Context, key: string, localPath: strin
   } catch (e) {
     throw toRepoError(e, 'download', key, ctx.endpointLabel);
   }
+  const rawPools = new Set<Job>();
   const tmp = join(dirname(localPath), `.${basename(localPath)}.${randomBytes(4).toString('hex')}.partial`);
   let fh: FileHandle | undefined;
   try {
     await mkdir(dirname(localPath), { recursive: true });
     fh = await open(tmp, 'w');
     let stored = 0;
-    const job: Job = { ctx, key, fh, size, etag, chunkSize: tuning.chunkSize, pool: tuning.pool, signal: opts.signal };
+    const rawOk = tuning.rawSockets && ctx.endpointUrl?.protocol === 'http:' && size > 0;
+    const job: Job = {
+      ctx, key, fh, size, etag, chunkSize: tuning.chunkSize, pool: tuning.pool, signal: opts.signal,
+      raw: rawOk && ctx.endpointUrl ? {
+        sockets: new RawGetPool(ctx.endpointUrl.hostname, Number(ctx.endpointUrl.port || 80), ctx.requestTimeoutMs), signedAt: 0,
+      } : undefined,
+    };
+    rawPools.add(job);
     const sha256 = await transfer(job, Math.max(1, opts.concurrency ?? tuning.parallel), (bytes) => {
       stored += bytes;
       opts.onProgress?.({ stored, total: size });
     });
+    job.raw?.sockets.destroy();
     await fh.close();
     fh = undefined;
     if (opts.signal?.aborted) throw abortedError();
     await rename(tmp, localPath);
     return { size, sha256 };
   } catch (e) {
+    for (const j of rawPools) j.raw?.sockets.destroy();
     await fh?.close().catch(() => undefined);
     await rm(tmp, { force: true }).catch(() => undefined);
     if (opts.signal?.aborted) throw abortedError();

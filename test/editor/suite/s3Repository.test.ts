@@ -176,14 +176,18 @@ suite('S3 repository on the real server: keys, tree, commands, errors', function
     assert.match(res?.detail ?? '', /1 bucket visible/);
   });
 
-  test('import finds the keys in the environment and stores them in SecretStorage', async () => {
-    const host = new URL(env!.endpoint).host;
-    const imported = await run<string[]>('importConnections', undefined, { pick: [host] });
+  test('import: keys in the AWS_* variables become a working connection, keys in SecretStorage', async () => {
+    const imported = await run<string[]>('importConnections', undefined, {
+      home: scratch('empty-home'), pick: ['aws-env'],
+      env: { AWS_ACCESS_KEY_ID: env?.accessKeyId, AWS_SECRET_ACCESS_KEY: env?.secretAccessKey, AWS_ENDPOINT_URL_S3: env?.endpoint, AWS_REGION: env?.region },
+    });
     assert.ok(imported && imported.length === 1, `nothing imported: ${api.notify.last()?.message}`);
     ids.push(imported[0]);
     const c = api.store.get(imported[0]);
     assert.equal(c?.endpoint, env?.endpoint);
-    assert.ok(!JSON.stringify(c).includes(env!.secretAccessKey));
+    assert.ok(!JSON.stringify(c).includes(env?.secretAccessKey ?? '?'));
     assert.equal(JSON.parse((await api.secrets.get(`modelRepository.connection.${imported[0]}`)) ?? '{}').secretAccessKey, env?.secretAccessKey);
+    const res = await run<{ ok: boolean; detail: string }>('testConnection', { connectionId: imported[0] }, { quiet: true });
+    assert.equal(res?.ok, true);
   });
 });
