@@ -11,7 +11,7 @@
 #   npm start -- --port 9000       another port (default 8080; the next free one when it is busy)
 # With --s3 the keys reach the extension host through the environment (AWS_ACCESS_KEY_ID,
 # AWS_SECRET_ACCESS_KEY), which the extension uses when SecretStorage holds none for the connection.
-# In normal use "Model Repository: Add S3 Connection" asks for the keys and keeps them in VS Code's
+# In normal use "Model Repository: Add S3 / MinIO Connection..." asks for the keys and keeps them in VS Code's
 # SecretStorage, never in settings.
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -21,7 +21,7 @@ while [ $# -gt 0 ]; do
   case $1 in
     --s3) MODE=s3; shift ;;
     --port) PORT=$2; shift 2 ;;
-    -h | --help) sed -n '2,17p' "$0"; exit 0 ;;
+    -h | --help) sed -n '2,15p' "$0"; exit 0 ;;
     *) echo "unknown option $1 (try --help)" >&2; exit 2 ;;
   esac
 done

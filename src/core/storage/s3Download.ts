@@ -137,6 +137,7 @@ async function transfer(job: Job, parallel: number, onStored: (bytes: number) =>
     if (held.delete(buf)) job.pool.release(buf);
   };
   let frontier = 0;
+  let writes: Promise<unknown> = Promise.resolve();
   // Hashes whatever is contiguous from the frontier; recycles chunks that are hashed and written.
   const advance = (): void => {
     for (let c = chunks.get(frontier); c; c = chunks.get(frontier)) {
@@ -167,7 +168,13 @@ async function transfer(job: Job, parallel: number, onStored: (bytes: number) =>
     });
     chunk.received = true;
     if (i === frontier) advance();
-    for (let off = 0; off < len;) off += (await job.fh.write(chunk.buf, off, len - off, start + off)).bytesWritten;
+    // One write at a time: concurrent large pwrite()s to one file contend for the inode lock (ext4
+    // measured here: 4 parallel 8 MiB writes took 2-10x longer than the same writes in a row).
+    const write = writes.then(async () => {
+      for (let off = 0; off < len;) off += (await job.fh.write(chunk.buf, off, len - off, start + off)).bytesWritten;
+    });
+    writes = write.catch(() => undefined);
+    await write;
     chunk.written = true;
     if (i < frontier) {
       chunks.delete(i);
