@@ -1,13 +1,17 @@
 // The TreeDataProvider: connection > bucket > model > ("Tags" > tags) + versions > artifacts, for an fs
 // connection connection > model directly. It only wires VS Code to children.ts (data) and render.ts
 // (looks); paging and filter state lives here, keyed by node id, so a refresh of one root resets only it.
+// An artifact's tooltip is resolved on hover (resolveTreeItem), so drawing the tree never reads a header.
 import * as vscode from 'vscode';
 import type { ConnectionStore } from '../vscode/connectionStore';
 import type { Log } from '../vscode/log';
+import type { MetadataStore } from '../vscode/metadataStore';
 import type { Repositories } from '../vscode/repositories';
 import { childrenOf, loadMoreModels, type TreeState } from './children';
-import type { RootNode, TreeNode } from './nodes';
+import type { ModelNode, RootNode, TreeNode } from './nodes';
+import { parentOf, rootOf } from './parents';
 import { renderNode } from './render';
+import { artifactMetadataOutcome, artifactTooltip } from './tooltip';
 
 export class ModelTreeProvider implements vscode.TreeDataProvider<TreeNode>, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<TreeNode | undefined>();
@@ -17,12 +21,53 @@ export class ModelTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
   private readonly known = new Map<string, TreeNode>();
   private readonly subs: vscode.Disposable[] = [];
 
-  constructor(private readonly store: ConnectionStore, private readonly repos: Repositories, private readonly log: Log) {
+  constructor(private readonly store: ConnectionStore, private readonly repos: Repositories, private readonly log: Log,
+    private readonly metadata?: MetadataStore) {
     this.subs.push(this.changed, store.onDidChange(() => this.refresh()));
   }
 
   getTreeItem(node: TreeNode): vscode.TreeItem {
     return renderNode(node);
+  }
+
+  /** Fills an artifact's tooltip (VS Code asks on hover; only an undefined tooltip can be resolved). */
+  async resolveTreeItem(item: vscode.TreeItem, node: TreeNode, token: vscode.CancellationToken): Promise<vscode.TreeItem> {
+    if (node.kind !== 'artifact' || item.tooltip !== undefined) return item;
+    const ac = new AbortController();
+    const sub = token.onCancellationRequested(() => ac.abort());
+    try {
+      const outcome = this.metadata ? await artifactMetadataOutcome(node, this.repos, this.metadata, ac.signal) : { kind: 'none' as const };
+      if (outcome.kind === 'failed') this.log.warn(`${node.model}@${node.info.version}/${node.info.name}: ${outcome.reason}`);
+      item.tooltip = artifactTooltip(node.info, outcome);
+    } catch {
+      // cancelled (the pointer moved on): leave the tooltip unresolved so the next hover asks again
+    } finally {
+      sub.dispose();
+    }
+    return item;
+  }
+
+  getParent(node: TreeNode): TreeNode | undefined {
+    const p = parentOf(node, this.store);
+    return p ? this.known.get(p.id) ?? p : undefined;
+  }
+
+  /**
+   * Shows a model in the view (selected). When it is not among the models loaded under its root (a
+   * later page, or hidden by a filter), the root is first filtered to its name.
+   */
+  async revealModel(view: vscode.TreeView<TreeNode>, model: ModelNode): Promise<void> {
+    const root = rootOf(model.place, this.store);
+    if (!root) return;
+    const page = this.state.pages.get(root.id);
+    if (page && !page.models.includes(model.model)) this.setFilter(root, model.model);
+    try {
+      await view.reveal(model, { select: true, focus: true, expand: false });
+    } catch {
+      // not on the first page of an unexpanded root: narrow the root to it and try again
+      this.setFilter(root, model.model);
+      await view.reveal(model, { select: true, focus: true, expand: false });
+    }
   }
 
   /** Called by the view: the nodes returned are remembered as the objects the view knows. */

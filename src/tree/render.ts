@@ -76,9 +76,7 @@ export function renderNode(node: TreeNode): vscode.TreeItem {
       const a = node.info;
       const it = item(a.name, C.None, node.id, 'artifact', 'file-binary');
       it.description = formatBytes(a.size);
-      it.tooltip = md([`**${a.name}**`, `Size: ${formatBytes(a.size)} (${a.size.toLocaleString('en-US')} bytes)`,
-        a.sha256 ? `sha256: \`${a.sha256}\`` : 'sha256: not recorded (written by another tool)',
-        `Modified: ${a.modified.toISOString()}`]);
+      // no tooltip here: the provider's resolveTreeItem fills it on hover (with the file's metadata)
       return it;
     }
     case 'message': {

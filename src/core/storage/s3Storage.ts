@@ -130,8 +130,8 @@ export function createS3Storage(cfg: S3ConnectionConfig, options: S3StorageOptio
       return { key, size, modified: new Date(), etag };
     },
 
-    uploadFile: (key, localPath, opts = {}) => uploadFile(ctx, key, localPath, opts, uploadTuning),
-    downloadFile: (key, localPath, opts = {}) => downloadFile(ctx, key, localPath, opts, downloadTuning),
+    uploadFile: (key, localPath, opts = {}) => pool.run(() => uploadFile(ctx, key, localPath, opts, uploadTuning)),
+    downloadFile: (key, localPath, opts = {}) => pool.run(() => downloadFile(ctx, key, localPath, opts, downloadTuning)),
     abortUploads: (key) => abortUploads(ctx, key),
     listPartialUploads: (prefix) => listPartialUploads(ctx, prefix),
 
