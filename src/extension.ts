@@ -8,6 +8,8 @@ import { UploadDropController } from './tree/dragAndDrop';
 import { ModelTreeProvider } from './tree/provider';
 import { ConnectionStore } from './vscode/connectionStore';
 import { LOG_CHANNEL_NAME, createLog } from './vscode/log';
+import { MarkdownDocs } from './vscode/markdownDocs';
+import { MetadataStore } from './vscode/metadataStore';
 import { Notifier } from './vscode/notify';
 import { Repositories } from './vscode/repositories';
 
@@ -21,8 +23,12 @@ export interface ExtensionApi {
   readonly repos: Repositories;
   readonly notify: Notifier;
   readonly secrets: vscode.SecretStorage;
+  readonly metadata: MetadataStore;
+  readonly docs: MarkdownDocs;
   readonly activationMs: number;
 }
+
+let metadataStore: MetadataStore | undefined;
 
 export function activate(context: vscode.ExtensionContext): ExtensionApi {
   const t0 = Date.now();
@@ -31,20 +37,26 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   const notify = new Notifier(log);
   const store = new ConnectionStore(context.secrets);
   const repos = new Repositories(store, log.child('repo'));
-  const tree = new ModelTreeProvider(store, repos, log.child('tree'));
+  // the metadata cache file is read in the background; the first tooltip waits for it
+  const metadata = new MetadataStore(context.globalStorageUri, log.child('metadata'));
+  metadataStore = metadata;
+  const docs = new MarkdownDocs();
+  const tree = new ModelTreeProvider(store, repos, log.child('tree'), metadata);
   const view = vscode.window.createTreeView(VIEW_ID, {
     treeDataProvider: tree, showCollapseAll: true, dragAndDropController: new UploadDropController(),
   });
-  const services: Services = { context, store, repos, tree, log, notify };
-  context.subscriptions.push(channel, store, repos, tree, view, ...registerCommands(services));
+  const services: Services = { context, store, repos, tree, log, notify, view, metadata, docs };
+  context.subscriptions.push(channel, store, repos, tree, view, metadata, docs, ...registerCommands(services));
   // The workspace's `model-repo` folder shows up without configuration: one stat, not awaited here
   // (the tree waits for it before listing its roots).
   void store.detectWorkspaceFolder();
   const activationMs = Date.now() - t0;
   log.info(`activated in ${activationMs} ms; ${store.list().length} configured connection(s)`);
-  return { tree, view: view as vscode.TreeView<unknown>, store, repos, notify, secrets: context.secrets, activationMs };
+  return { tree, view: view as vscode.TreeView<unknown>, store, repos, notify, secrets: context.secrets, metadata, docs, activationMs };
 }
 
-export function deactivate(): void {
-  // everything is in context.subscriptions
+/** Everything else is in context.subscriptions; the metadata cache is written out before the host stops. */
+export async function deactivate(): Promise<void> {
+  await metadataStore?.save();
+  metadataStore = undefined;
 }

@@ -8,6 +8,7 @@ import { addS3Connection } from './addS3Connection';
 import { applyManifest } from './applyManifest';
 import { copyPresignedUrl } from './copyPresignedUrl';
 import { copyS3Uri } from './copyS3Uri';
+import { createModelCard } from './createModelCard';
 import { createTag } from './createTag';
 import { deleteTag } from './deleteTag';
 import { deleteVersion } from './deleteVersion';
@@ -16,13 +17,18 @@ import { editConnection } from './editConnection';
 import { filterModels } from './filterModels';
 import { generateManifest } from './generateManifest';
 import { importConnections } from './importConnections';
+import { importFromHuggingFace } from './importFromHuggingFace';
 import { loadMore } from './loadMore';
 import { moveTag } from './moveTag';
+import { openModelCard } from './openModelCard';
 import { refresh } from './refresh';
 import { removeConnection } from './removeConnection';
 import { rollbackTag } from './rollbackTag';
+import { searchModels } from './searchModels';
 import type { Services } from './services';
+import { setHuggingFaceToken } from './setHuggingFaceToken';
 import { showLog } from './showLog';
+import { showVersionDetails } from './showVersionDetails';
 import { tagHistory } from './tagHistory';
 import { testConnection } from './testConnection';
 import { upload } from './upload';
@@ -53,6 +59,12 @@ export const COMMANDS: readonly (readonly [string, string, Handler])[] = [
   ['filterModels', 'filter models', filterModels],
   ['loadMore', 'load more models', loadMore],
   ['showLog', 'show log', (s) => showLog(s)],
+  ['showVersionDetails', 'show version details', showVersionDetails],
+  ['openModelCard', 'open model card', openModelCard],
+  ['createModelCard', 'create model card', createModelCard],
+  ['searchModels', 'search models', searchModels],
+  ['importFromHuggingFace', 'import from Hugging Face', importFromHuggingFace],
+  ['setHuggingFaceToken', 'set Hugging Face token', setHuggingFaceToken],
 ];
 
 export function registerCommands(s: Services): vscode.Disposable[] {

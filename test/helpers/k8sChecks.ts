@@ -105,7 +105,7 @@ export function podSpecOf(obj: Obj): Obj | undefined {
     if (!p) return undefined;
     const { model, ...spec } = p;
     if (!model) return spec;
-    const { modelFormat: _f, storageUri: _u, ...fields } = model; // eslint-disable-line @typescript-eslint/no-unused-vars
+    const { modelFormat: _f, storageUri: _u, ...fields } = model;
     return { ...spec, containers: [{ name: 'kserve-container', imageFromRuntime: true, ...fields }] };
   }
   return obj.spec?.template?.spec;

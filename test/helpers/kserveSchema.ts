@@ -105,7 +105,7 @@ export function kserveProblems(obj: Obj, k8s?: Record<string, unknown>): string[
   (p.containers ?? []).forEach((c: Obj, i: number) => check(Container, 'V1Container', c, `predictor.containers[${i}]`));
   if (p.model) {
     // The model's container fields merge into the runtime's kserve-container: check them as a Container.
-    const { modelFormat: _f, storageUri: _u, ...fields } = p.model; // eslint-disable-line @typescript-eslint/no-unused-vars
+    const { modelFormat: _f, storageUri: _u, ...fields } = p.model;
     check(Container, 'V1Container', { name: 'kserve-container', ...fields }, 'predictor.model');
   }
   return problems;

@@ -51,12 +51,12 @@ describe('follow-the-tag init script against the real S3 server', { skip }, () =
   let work: string;
 
   const put = (key: string, body: string | Buffer) => s3.send(new PutObjectCommand({ Bucket: bucket, Key: `${ROOT}/${MODEL}/${key}`, Body: body }));
-  const script = (tag: string, targetDir: string): string => followScript({
-    endpoint: env.endpoint, region: env.region, pathStyle: true, bucket, modelPrefix: `${ROOT}/${MODEL}/`, model: MODEL, tag, targetDir,
+  const script = (tag: string, targetDir: string, maxChain?: number): string => followScript({
+    endpoint: env.endpoint, region: env.region, pathStyle: true, bucket, modelPrefix: `${ROOT}/${MODEL}/`, model: MODEL, tag, targetDir, maxChain,
   });
-  const run = async (tag: string, dir?: string): Promise<Run & { dir: string }> => {
+  const run = async (tag: string, dir?: string, maxChain?: number): Promise<Run & { dir: string }> => {
     const d = dir ?? await mkdtemp(join(work, `${tag}-`));
-    const r = await runScript(script(tag, join(d, 'models')), {
+    const r = await runScript(script(tag, join(d, 'models'), maxChain), {
       AWS_ACCESS_KEY_ID: env.accessKeyId, AWS_SECRET_ACCESS_KEY: env.secretAccessKey, HOME: d, TMPDIR: d,
     });
     assert.ok(!`${r.stdout}${r.stderr}`.includes(env.secretAccessKey), 'the secret key is never printed');
@@ -147,10 +147,13 @@ describe('follow-the-tag init script against the real S3 server', { skip }, () =
     assert.equal(fetchSummary(`${r.stdout}${r.stderr}`).ok, false);
   });
 
-  it('a tag cycle: non-zero exit naming the chain', async () => {
+  it('a tag cycle, and a chain longer than the cap: non-zero exit naming the chain', async () => {
     const r = await run('c1');
     assert.notEqual(r.code, 0);
     assert.match(r.stderr, /modelrepo: cannot follow tiny:c1: the tags form a cycle \(c1 -> c2 -> c1\)/);
+    const long = await run('latest', undefined, 1);
+    assert.notEqual(long.code, 0);
+    assert.match(long.stderr, /the chain is longer than 1 links \(latest -> v1/);
   });
 
   it('the shorthand link, a bare version name, a link leaving the model, a missing tag and an unfinished upload', async () => {

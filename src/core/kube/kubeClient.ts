@@ -4,6 +4,7 @@
 // never answers cannot hang the caller. Errors become RepoErrors naming the API server.
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import type * as ClientNodeModule from '@kubernetes/client-node' with { 'resolution-mode': 'import' };
 import type { CoreV1Api, KubernetesObjectApi } from '@kubernetes/client-node' with { 'resolution-mode': 'import' };
 import { isAbort, RepoError } from '../errors';
 
@@ -19,7 +20,7 @@ export interface KubeOptions {
   readonly timeoutMs?: number;
 }
 
-type ClientNode = typeof import('@kubernetes/client-node', { with: { 'resolution-mode': 'import' } });
+type ClientNode = typeof ClientNodeModule;
 
 export interface KubeSession {
   readonly k8s: ClientNode;

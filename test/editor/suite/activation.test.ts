@@ -10,7 +10,8 @@ import { EXT_ID, MODEL, extensionApi, item, kids, labelOf, seedChapter, until } 
 const COMMAND_IDS = ['refresh', 'addS3Connection', 'addFolderConnection', 'importConnections', 'editConnection',
   'removeConnection', 'testConnection', 'upload', 'createTag', 'moveTag', 'deleteTag', 'tagHistory', 'rollbackTag',
   'generateManifest', 'applyManifest', 'download', 'copyS3Uri', 'copyPresignedUrl', 'deleteVersion', 'filterModels',
-  'loadMore', 'showLog'];
+  'loadMore', 'showLog', 'showVersionDetails', 'openModelCard', 'createModelCard', 'searchModels', 'importFromHuggingFace',
+  'setHuggingFaceToken'];
 
 suite('activation', () => {
   test('activates in the extension host and returns the test API', async () => {

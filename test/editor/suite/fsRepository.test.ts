@@ -98,7 +98,9 @@ suite('folder repository: tree and commands', () => {
     const it = item(api, art);
     assert.equal(it.contextValue, 'artifact');
     assert.equal(it.description, '5.9 KiB');
-    const tip = (it.tooltip as vscode.MarkdownString).value;
+    // the tooltip is resolved on hover (resolveTreeItem), so drawing the row reads no file
+    const resolved = await api.tree.resolveTreeItem(it, art, new vscode.CancellationTokenSource().token);
+    const tip = (resolved.tooltip as vscode.MarkdownString).value;
     assert.ok(tip.includes(sha256(path.join(folder, MODEL, V2, F2))), tip);
     assert.match(tip, /Modified: \d{4}-\d{2}-\d{2}T/);
   });

@@ -71,10 +71,13 @@ suite('S3 repository on the real server: keys, tree, commands, errors', function
     assert.deepEqual((await kids(api, await walk(api, CONN, bucket, MODEL))).map((n) => labelOf(api, n)), ['Tags', V2, V1]);
     const latest = await walk(api, CONN, bucket, MODEL, 'Tags', 'latest');
     assert.equal(item(api, latest).description, `latest -> v2 -> ${V2}/${F2}`);
-    const art = item(api, await walk(api, CONN, bucket, MODEL, V2, F2));
+    const artNode = await walk(api, CONN, bucket, MODEL, V2, F2);
+    const art = item(api, artNode);
     assert.equal(art.description, '5.9 KiB');
     const sha = (await repo.listArtifacts(MODEL, V2))[0].sha256;
-    assert.ok(sha && (art.tooltip as vscode.MarkdownString).value.includes(sha));
+    // the tooltip is resolved on hover (resolveTreeItem)
+    const tip = (await api.tree.resolveTreeItem(art, artNode, new vscode.CancellationTokenSource().token)).tooltip;
+    assert.ok(sha && (tip as vscode.MarkdownString).value.includes(sha));
   });
 
   test('upload onto the bucket creates a model; the server holds the file with its sha256', async () => {
