@@ -19,6 +19,7 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
 fi
 # shellcheck source=scripts/tools.sh
 source scripts/tools.sh || { echo "installing the editor tools failed"; exit 1; }
+cd "$ROOT"
 export PATH=$NODE24_BIN:$PATH   # one Node (24) for build and tests; the core itself also runs on Node 20
 log "node $(node --version)"
 

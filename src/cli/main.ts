@@ -9,13 +9,16 @@ import { parseArgs } from 'node:util';
 import { registerSecret } from '../core/errors';
 import { GLOBAL_OPTIONS } from './command';
 import type { CommandSpec, GlobalFlags, OptionSpec } from './command';
+import { cardCommand } from './commands/card';
 import { downloadCommand } from './commands/download';
 import { historyCommand } from './commands/history';
 import { importCommand } from './commands/import';
+import { infoCommand } from './commands/info';
 import { lsCommand } from './commands/ls';
 import { manifestCommand } from './commands/manifest';
 import { resolveCommand } from './commands/resolve';
 import { rmCommand } from './commands/rm';
+import { searchCommand } from './commands/search';
 import { shareCommand } from './commands/share';
 import { tagCommand } from './commands/tag';
 import { untagCommand } from './commands/untag';
@@ -26,7 +29,7 @@ import { createOutput } from './output';
 
 export const COMMANDS: readonly CommandSpec[] = [
   lsCommand, uploadCommand, tagCommand, untagCommand, resolveCommand, historyCommand,
-  manifestCommand, downloadCommand, rmCommand, shareCommand, importCommand,
+  manifestCommand, downloadCommand, rmCommand, shareCommand, importCommand, infoCommand, searchCommand, cardCommand,
 ];
 
 type ParseOptions = Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }>;

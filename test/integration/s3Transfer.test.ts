@@ -214,6 +214,26 @@ describe('S3 transfers: multipart, cancel, resume, download', { skip: skipWithou
     }
   });
 
+  it('an object replaced during a download fails with Conflict instead of mixing two versions', async () => {
+    const file = path.join(dir, 'replaced.bin');
+    await makeFile(file, 12 * MiB);
+    await storage.uploadFile('m/v5/replaced.bin', file);
+    const slow = open({ download: { chunkSize: 1 * MiB, parallel: 1 } });
+    try {
+      let replaced: Promise<unknown> | undefined;
+      const target = path.join(dir, 'dl2', 'replaced.bin');
+      const e = await rejection(slow.downloadFile('m/v5/replaced.bin', target, {
+        onProgress: () => {
+          replaced ??= storage.putText('m/v5/replaced.bin', 'new content');
+        },
+      }).finally(() => replaced), 'Conflict');
+      assert.match(e.message, /m\/v5\/replaced\.bin/);
+      assert.deepEqual(await fsp.readdir(path.join(dir, 'dl2')), []);
+    } finally {
+      slow.dispose?.();
+    }
+  });
+
   it('a 1 GiB file round-trips with matching sha256', { timeout: 240_000 }, async () => {
     const file = path.join(dir, 'big.bin');
     const sha = await makeFile(file, 1024 * MiB);
