@@ -8,7 +8,7 @@
 #      through what a user sees, against a demo folder repository (scripts/seedDemo.mjs) and the S3 server.
 # Each phase ends with a line "N passed, N failed" (scripts/test.sh adds them up); the script exits
 # non-zero when a test failed or a phase could not run (it says why). Servers listen on free ports only.
-# Usage: scripts/editor-test.sh [all|ext|browser]       (default all)
+# Usage: scripts/editor-test.sh [all|ext|host|browser]  (default all; host = ext)
 # Env:   S3_ENDPOINT AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_REGION (the real S3 server, see docs/TEAM.md)
 #        KEEP_RUNS (run folders kept in .run/, default 3), EXT_TEST_TIMEOUT_MS (default 300000),
 #        SHOTS_DIR (browser screenshots, default test-results/screenshots)
@@ -16,7 +16,8 @@ set -uo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
 WHAT=${1:-all}
-case $WHAT in all | ext | browser) ;; *) echo "usage: $0 [all|ext|browser]" >&2; exit 2 ;; esac
+[ "$WHAT" = host ] && WHAT=ext # `host` (extension host) is another name for the ext phase
+case $WHAT in all | ext | browser) ;; *) echo "usage: $0 [all|ext|host|browser]" >&2; exit 2 ;; esac
 T0=$SECONDS
 log() { echo "[editor $((SECONDS - T0))s] $*"; }
 

@@ -9,6 +9,7 @@ import { parseArgs } from 'node:util';
 import { registerSecret } from '../core/errors';
 import { GLOBAL_OPTIONS } from './command';
 import type { CommandSpec, GlobalFlags, OptionSpec } from './command';
+import { applyCommand } from './commands/apply';
 import { cardCommand } from './commands/card';
 import { downloadCommand } from './commands/download';
 import { historyCommand } from './commands/history';
@@ -29,7 +30,7 @@ import { createOutput } from './output';
 
 export const COMMANDS: readonly CommandSpec[] = [
   lsCommand, uploadCommand, tagCommand, untagCommand, resolveCommand, historyCommand,
-  manifestCommand, downloadCommand, rmCommand, shareCommand, importCommand, infoCommand, searchCommand, cardCommand,
+  manifestCommand, applyCommand, downloadCommand, rmCommand, shareCommand, importCommand, infoCommand, searchCommand, cardCommand,
 ];
 
 type ParseOptions = Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }>;

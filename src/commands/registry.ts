@@ -3,9 +3,11 @@
 // translator (vscode/commandWrapper.ts). package.json's `contributes.commands` lists the same ids.
 import type * as vscode from 'vscode';
 import { registerWrapped } from '../vscode/commandWrapper';
+import { abDeployment } from './abDeployment';
 import { addFolderConnection } from './addFolderConnection';
 import { addS3Connection } from './addS3Connection';
 import { applyManifest } from './applyManifest';
+import { applyToCluster } from './applyToCluster';
 import { copyPresignedUrl } from './copyPresignedUrl';
 import { copyS3Uri } from './copyS3Uri';
 import { createModelCard } from './createModelCard';
@@ -52,6 +54,8 @@ export const COMMANDS: readonly (readonly [string, string, Handler])[] = [
   ['rollbackTag', 'roll back tag', rollbackTag],
   ['generateManifest', 'generate manifest', generateManifest],
   ['applyManifest', 'apply manifest', applyManifest],
+  ['applyToCluster', 'apply to cluster', applyToCluster],
+  ['abDeployment', 'make A/B deployment', abDeployment],
   ['download', 'download', download],
   ['copyS3Uri', 'copy S3 URI', copyS3Uri],
   ['copyPresignedUrl', 'copy presigned URL', copyPresignedUrl],

@@ -1,5 +1,5 @@
-// Generate Kubernetes YAML from the tree: the tag's context menu entry, the quick pick (pin the resolved
-// version) and input boxes (NFS server and export of the folder repository) open an untitled
+// Generate Kubernetes YAML from the tree: the tag's context menu entry, the quick picks (workload kind,
+// runtime, pin the resolved version) and input boxes (NFS server and export of the folder repository) open an untitled
 // YAML document, read back from the editor as the user sees it.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -18,6 +18,8 @@ describe('generate YAML from the UI', { skip: skipWithoutServer }, () => {
     await expand(await seeRow(tree, 'Tags'));
     await contextMenu(await seeRow(tree, 'latest'), /Generate.*(YAML|Manifest)/i);
     const seen = await answerPrompts(wb.page, [
+      { match: /workload kind/, pick: /Pod/ },
+      { match: /inference server/, pick: /llama\.cpp CPU/ },
       { match: /pin the version the tag resolves to/, pick: /Pin 2024-03-20/ },
       { match: /NFS server's address/, value: 'nfs.example.lan' },
       { match: /exported path/, value: '/srv/models' },

@@ -6,7 +6,10 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
-import { isRepoError } from '../../src/core/errors';
+import { promises as fsp } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { isRepoError, redactSecrets } from '../../src/core/errors';
 import type { ErrorCode, RepoError } from '../../src/core/errors';
 import type { ListPage, Storage } from '../../src/core/storage/storage';
 import { createBucket, deleteBucket } from '../../src/core/storage/s3Buckets';
@@ -147,6 +150,45 @@ describe('S3 storage: listing, objects, errors', { skip: skipWithoutS3 }, () => 
       }
     } finally {
       bad.dispose?.();
+    }
+  });
+
+  it('takes keys from an AWS profile or the environment when none are given, and registers the secret', async () => {
+    if (!env) return;
+    const dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'modelrepo-profile-'));
+    const saved = process.env.AWS_SHARED_CREDENTIALS_FILE;
+    try {
+      const file = path.join(dir, 'credentials');
+      const wrongSecret = `profile-wrong-${randomBytes(8).toString('hex')}`;
+      await fsp.writeFile(file, `[modelrepo-test]\naws_access_key_id = ${env.accessKeyId}\naws_secret_access_key = ${env.secretAccessKey}\n`
+        + `[modelrepo-wrong]\naws_access_key_id = ${env.accessKeyId}\naws_secret_access_key = ${wrongSecret}\n`);
+      process.env.AWS_SHARED_CREDENTIALS_FILE = file;
+      const { credentials: _keys, ...noKeys } = s3Config(env, bucket, 'team-a/repo');
+      const open = (profile?: string): Storage => createS3Storage(profile ? { ...noKeys, profile } : noKeys);
+      for (const s of [open('modelrepo-test'), open()]) { // open(): the AWS_* variables of the test run
+        try {
+          assert.deepEqual((await s.list('')).prefixes, (await storage.list('')).prefixes);
+        } finally {
+          s.dispose?.();
+        }
+      }
+      const wrong = open('modelrepo-wrong');
+      try {
+        await rejection(wrong.list(''), 'Auth');
+        assert.equal(redactSecrets(`key ${wrongSecret}`), 'key ***', 'a secret read from a profile is registered for redaction');
+      } finally {
+        wrong.dispose?.();
+      }
+      const missing = open('no-such-profile');
+      try {
+        await rejection(missing.list(''), 'Config');
+      } finally {
+        missing.dispose?.();
+      }
+    } finally {
+      if (saved === undefined) delete process.env.AWS_SHARED_CREDENTIALS_FILE;
+      else process.env.AWS_SHARED_CREDENTIALS_FILE = saved;
+      await fsp.rm(dir, { recursive: true, force: true });
     }
   });
 

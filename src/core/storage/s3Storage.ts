@@ -47,7 +47,7 @@ export function createS3Storage(cfg: S3ConnectionConfig, options: S3StorageOptio
   const { client, bucket } = ctx;
   const pool = new BufferPool(options.memoryBudget ?? 96 * MiB);
   const uploadTuning: UploadTuning = { parallel: 8, ...options.upload, pool };
-  const downloadTuning: DownloadTuning = { chunkSize: 8 * MiB, parallel: 6, rawSockets: true, ...options.download, pool };
+  const downloadTuning: DownloadTuning = { chunkSize: 16 * MiB, parallel: 4, rawSockets: true, ...options.download, pool };
   const fail = (e: unknown, action: string, key: string): RepoError => toRepoError(e, action, key, ctx.endpointLabel);
 
   return {

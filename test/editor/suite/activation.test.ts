@@ -9,7 +9,7 @@ import { EXT_ID, MODEL, extensionApi, item, kids, labelOf, seedChapter, until } 
 
 const COMMAND_IDS = ['refresh', 'addS3Connection', 'addFolderConnection', 'importConnections', 'editConnection',
   'removeConnection', 'testConnection', 'upload', 'createTag', 'moveTag', 'deleteTag', 'tagHistory', 'rollbackTag',
-  'generateManifest', 'applyManifest', 'download', 'copyS3Uri', 'copyPresignedUrl', 'deleteVersion', 'filterModels',
+  'generateManifest', 'applyManifest', 'applyToCluster', 'abDeployment', 'download', 'copyS3Uri', 'copyPresignedUrl', 'deleteVersion', 'filterModels',
   'loadMore', 'showLog', 'showVersionDetails', 'openModelCard', 'createModelCard', 'searchModels', 'importFromHuggingFace',
   'setHuggingFaceToken'];
 

@@ -1,0 +1,162 @@
+// What `manifest` and `apply` share: their options (variant, names, A/B arms) and turning a command line
+// into Kubernetes objects. One reference gives one workload; with --ab the arguments are the arms,
+// `<repo>/<model>:<tag>=<replicas>`, all in one repository, built into two Deployments behind one Service.
+import type { ConnectionConfig, S3Credentials } from '../core/connections/types';
+import { buildAbManifests } from '../core/manifests/abTest';
+import type { AbArm } from '../core/manifests/abTest';
+import { buildManifests, usesPlaceholderCredentials } from '../core/manifests/buildManifests';
+import { dnsLabel } from '../core/manifests/k8sNames';
+import { manifestInputFor, RUNTIMES, WORKLOAD_KINDS } from '../core/manifests/manifestInput';
+import type { ManifestOptions, RuntimeName, WorkloadKind } from '../core/manifests/manifestInput';
+import { formatRef, formatRepo, parseRef } from '../core/refs';
+import type { ParsedRef } from '../core/refs';
+import type { CommandContext, FlagValues, OptionSpec } from './command';
+import { stringFlag } from './command';
+import { modelRefOf } from './describe';
+import { UsageError } from './exitCodes';
+import { withSession } from './session';
+
+export const DEPLOY_OPTIONS: Readonly<Record<string, OptionSpec>> = {
+  kind: { type: 'string', value: '<kind>', description: `workload: ${WORKLOAD_KINDS.join(', ')} (default pod)` },
+  runtime: { type: 'string', value: '<runtime>', description: `inference server: ${RUNTIMES.join(', ')} (default llama-cpp-cpu)` },
+  follow: { type: 'boolean', description: 'follow the tag: the init container resolves it at every pod start (default: pin the version it resolves to now)' },
+  replicas: { type: 'string', value: '<N>', description: 'replicas of a Deployment / minReplicas of an InferenceService (default 1)' },
+  gpus: { type: 'string', value: '<N>', description: 'GPUs per server for llama-cpp-cuda and vllm (default 1)' },
+  ab: { type: 'boolean', description: 'A/B: the arguments are <ref>=<replicas> arms, two Deployments behind one Service' },
+  namespace: { type: 'string', value: '<N>', description: 'namespace of the objects' },
+  'secret-name': { type: 'string', value: '<S>', description: 'the Secret with the S3 keys (default modelrepo-s3)' },
+  name: { type: 'string', value: '<name>', description: 'name of the workload (with --ab: of the Service; default: from the model name)' },
+  file: { type: 'string', value: '<file>', description: 'the file given to the server (-m) when the version holds several' },
+  port: { type: 'string', value: '<port>', description: 'server port (default 8080, vLLM 8000)' },
+  image: { type: 'string', value: '<image>', description: 'inference image (default: a pinned llama.cpp or vLLM image)' },
+  'nfs-server': { type: 'string', value: '<host>', description: 'folder repositories: NFS server' },
+  'nfs-path': { type: 'string', value: '<path>', description: 'folder repositories: exported path of the repository' },
+};
+
+/** One reference that went into the objects: what it resolved to, and its A/B track. */
+export interface BuiltRef {
+  readonly ref: string;
+  readonly chain: readonly string[];
+  readonly track?: string;
+  readonly replicas?: number;
+}
+
+export interface Built {
+  readonly objects: object[];
+  readonly repository: string;
+  readonly refs: readonly BuiltRef[];
+  /** The Secret carries placeholder values (no keys were put in). */
+  readonly placeholder: boolean;
+  readonly mode: 'pinned' | 'follow';
+}
+
+/** Where the Secret's values come from: placeholders, or the keys the command used (in memory only). */
+export type KeyChoice = 'placeholder' | 'real';
+
+function wholeNumber(flags: FlagValues, name: string, usage: string): number | undefined {
+  const text = stringFlag(flags, name);
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(n)) throw new UsageError(`--${name} '${text}' is not a whole number`, usage);
+  return n;
+}
+
+function oneOf<T extends string>(flags: FlagValues, name: string, allowed: readonly T[], usage: string): T | undefined {
+  const v = stringFlag(flags, name);
+  if (v !== undefined && !allowed.includes(v as T)) throw new UsageError(`--${name} '${v}' is not one of ${allowed.join(', ')}`, usage);
+  return v as T | undefined;
+}
+
+/** The ManifestOptions the flags ask for (everything but keys and the reference). */
+export function manifestOptionsFrom(flags: FlagValues, usage: string): ManifestOptions {
+  const kind = oneOf<WorkloadKind>(flags, 'kind', WORKLOAD_KINDS, usage);
+  const runtime = oneOf<RuntimeName>(flags, 'runtime', RUNTIMES, usage);
+  const replicas = wholeNumber(flags, 'replicas', usage);
+  const gpus = wholeNumber(flags, 'gpus', usage);
+  const port = wholeNumber(flags, 'port', usage);
+  const opt = (name: string): string | undefined => stringFlag(flags, name);
+  return {
+    ...(kind ? { kind } : {}),
+    ...(runtime ? { runtime } : {}),
+    ...(flags.follow === true ? { mode: 'follow' as const } : {}),
+    ...(replicas !== undefined ? { replicas } : {}),
+    ...(gpus !== undefined ? { gpus } : {}),
+    ...(port !== undefined ? { port } : {}),
+    ...(opt('namespace') !== undefined ? { namespace: opt('namespace') } : {}),
+    ...(opt('secret-name') !== undefined ? { secretName: opt('secret-name') } : {}),
+    ...(opt('name') !== undefined ? { name: opt('name') } : {}),
+    ...(opt('file') !== undefined ? { modelFile: opt('file') } : {}),
+    ...(opt('image') !== undefined ? { image: opt('image') } : {}),
+  };
+}
+
+function withNfs(cfg: ConnectionConfig, flags: FlagValues, usage: string): ConnectionConfig {
+  const server = stringFlag(flags, 'nfs-server');
+  const path = stringFlag(flags, 'nfs-path');
+  if (cfg.kind !== 'fs' || (!server && !path)) return cfg;
+  const s = server ?? cfg.nfs?.server;
+  if (!s) throw new UsageError('--nfs-path needs --nfs-server (or MODELREPO_NFS_SERVER)', usage);
+  return { ...cfg, nfs: { server: s, path: path ?? cfg.nfs?.path ?? cfg.path } };
+}
+
+interface Arm { readonly ref: ParsedRef; readonly replicas: number }
+
+/** `<ref>=<replicas>`, split at the last '=' (a file name may hold one). */
+function parseArm(text: string, usage: string): Arm {
+  const at = text.lastIndexOf('=');
+  const count = at < 0 ? '' : text.slice(at + 1);
+  if (at < 0 || !/^\d+$/.test(count)) throw new UsageError(`--ab: '${text}' is not <ref>=<replicas> (e.g. localai/models/llama-3-8b:stable=3)`, usage);
+  return { ref: parseRef(text.slice(0, at), { selector: 'required', file: true }), replicas: Number(count) };
+}
+
+function credentialsOf(cfg: ConnectionConfig, keys: KeyChoice, why: string, usage: string): S3Credentials | undefined {
+  if (keys === 'placeholder' || cfg.kind !== 's3') return undefined;
+  if (!cfg.credentials) {
+    throw new UsageError(`${why}: this connection has no explicit keys (it uses an AWS profile or the default chain); `
+      + 'give keys through the mc alias, AWS_ACCESS_KEY_ID + AWS_SECRET_ACCESS_KEY, or a profile with static keys', usage);
+  }
+  return cfg.credentials;
+}
+
+/** Resolves the reference(s) of the command line and builds the objects. */
+export async function buildFromCommandLine(ctx: CommandContext, usage: string, keys: KeyChoice, why: string): Promise<Built> {
+  const opts = manifestOptionsFrom(ctx.flags, usage);
+  const ab = ctx.flags.ab === true;
+  if (!ab && ctx.args.length !== 1) throw new UsageError(`expected one reference (or --ab with two or more <ref>=<replicas> arms), got ${ctx.args.length}`, usage);
+  if (ab && ctx.args.length < 2) throw new UsageError('--ab needs at least two arms: <ref>=<replicas> <ref>=<replicas>', usage);
+  if (ab && opts.kind !== undefined && opts.kind !== 'deployment') throw new UsageError('--ab makes Deployments: drop --kind', usage);
+  if (ab && opts.replicas !== undefined) throw new UsageError('--ab: give each arm its replicas as <ref>=<replicas>, not --replicas', usage);
+  const arms: Arm[] = ab ? ctx.args.map((a) => parseArm(a, usage)) : [{ ref: parseRef(ctx.args[0], { selector: 'required', file: true }), replicas: opts.replicas ?? 1 }];
+  const repository = formatRepo(arms[0].ref.repo);
+  const other = arms.find((a) => formatRepo(a.ref.repo) !== repository);
+  if (other) throw new UsageError(`--ab: every arm must be in one repository (${repository}, not ${formatRepo(other.ref.repo)})`, usage);
+  return withSession(arms[0].ref.repo, ctx.global, async (s) => {
+    const cfg = withNfs(s.config, ctx.flags, usage);
+    const credentials = credentialsOf(cfg, keys, why, usage);
+    const built = [];
+    for (const arm of arms) {
+      const resolved = await s.repo.resolve(modelRefOf(arm.ref), ctx.signal);
+      const input = manifestInputFor(resolved, cfg, { ...opts, ref: formatRef(arm.ref), ...(credentials ? { credentials } : {}) });
+      built.push({ arm, resolved, input });
+    }
+    const refs: BuiltRef[] = built.map((b) => ({
+      ref: formatRef(b.arm.ref), chain: b.resolved.chain,
+      ...(ab ? { track: dnsLabel(b.arm.ref.tag ?? b.arm.ref.version ?? b.arm.ref.model, 12), replicas: b.arm.replicas } : {}),
+    }));
+    let objects: object[];
+    if (ab) {
+      const abArms: AbArm[] = built.map((b, i) => ({ track: refs[i].track ?? '', input: b.input, replicas: b.arm.replicas }));
+      objects = buildAbManifests(abArms, { ...(opts.name !== undefined ? { name: opts.name } : {}), ...(opts.namespace !== undefined ? { namespace: opts.namespace } : {}) });
+    } else {
+      objects = buildManifests(built[0].input);
+    }
+    return { objects, repository: s.where, refs, placeholder: usesPlaceholderCredentials(built[0].input), mode: opts.mode ?? 'pinned' };
+  });
+}
+
+/** Notes for stderr: what each reference resolved to, and what the mode means. */
+export function builtNotes(b: Built): string[] {
+  const notes = b.refs.map((r) => `# ${r.track ? `${r.track} (${r.replicas} replicas): ` : ''}${r.chain.join(' -> ')}`);
+  if (b.mode === 'follow') notes.push('# follows the tag: the init container resolves it at every pod start (restart the pods after moving it)');
+  return notes;
+}

@@ -1,0 +1,135 @@
+// A loopback HTTP server that plays the few Kubernetes API endpoints the apply path uses (no API server
+// can run on these machines): discovery, server-side apply PATCH (echoes the object), the pods of a
+// label selector, a pod's status and a container's log. It records every request so a CONTRACT test can
+// check what client-node sent (the Secret's keys included) and what the caller printed. Pods: each
+// applied Pod, and one pod `<instance>-7d9f-abcde` per Deployment (found by its selector); their status
+// and log come from the `pods` option (default: Running, the copy init container done, sha256 ok).
+import { createServer } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+export interface SeenRequest {
+  readonly method: string;
+  readonly path: string;
+  readonly query: URLSearchParams;
+  readonly contentType?: string;
+  readonly auth?: string;
+  readonly body: string;
+}
+
+export interface FakePod {
+  readonly phase?: string;
+  /** The init container's exit code; undefined = still running. */
+  readonly initExit?: number;
+  readonly initName?: string;
+  readonly log?: string;
+}
+
+export interface FakeKube {
+  readonly url: string;
+  readonly token: string;
+  readonly requests: SeenRequest[];
+  /** The bodies of the PATCH requests, parsed, in order. */
+  patches(): { path: string; body: Record<string, any> }[]; // eslint-disable-line @typescript-eslint/no-explicit-any
+  /** Writes a kubeconfig for this server (context `loopback`, namespace `ns`) and returns its path. */
+  kubeconfig(dir: string, ns?: string): string;
+  close(): Promise<void>;
+}
+
+const RESOURCES: Record<string, { name: string; kind: string }[]> = {
+  '/api/v1': [{ name: 'secrets', kind: 'Secret' }, { name: 'serviceaccounts', kind: 'ServiceAccount' }, { name: 'services', kind: 'Service' }, { name: 'pods', kind: 'Pod' }],
+  '/apis/apps/v1': [{ name: 'deployments', kind: 'Deployment' }],
+  '/apis/serving.kserve.io/v1beta1': [{ name: 'inferenceservices', kind: 'InferenceService' }],
+};
+
+/** The log modelrepo's copy script writes when all went well. */
+export function goodCopyLog(file: string, sha: string): string {
+  return [`modelrepo: fetching 1 file(s), 4.0 KiB, of m@v from http://s3`, `modelrepo: copying s3://b/${file} (4096 bytes)`,
+    `modelrepo: /models/${file} arrived, sha256 ok (${sha})`, `modelrepo: all 1 file(s) of m@v arrived in /models`, ''].join('\n');
+}
+
+function json(res: ServerResponse, code: number, body: unknown): void {
+  res.writeHead(code, { 'content-type': 'application/json' });
+  res.end(JSON.stringify(body));
+}
+const status = (code: number, reason: string, message: string) => ({ kind: 'Status', apiVersion: 'v1', status: 'Failure', code, reason, message });
+
+export async function startFakeKube(opts: { pods?: (name: string) => FakePod | undefined; token?: string } = {}): Promise<FakeKube> {
+  const token = opts.token ?? 'loopback-token-0042';
+  const requests: SeenRequest[] = [];
+  // name -> namespace of the pods that exist (applied Pods, one per applied Deployment)
+  const pods = new Map<string, { ns: string; labels: Record<string, string> }>();
+  const podOf = (name: string): FakePod => opts.pods?.(name) ?? { phase: 'Running', initExit: 0, log: goodCopyLog('model.gguf', 'f'.repeat(64)) };
+
+  const answer = (req: IncomingMessage, body: string, res: ServerResponse): void => {
+    const url = new URL(req.url ?? '/', 'http://x');
+    if (req.headers.authorization !== `Bearer ${token}`) return json(res, 401, status(401, 'Unauthorized', 'Unauthorized'));
+    if (req.method === 'GET' && RESOURCES[url.pathname]) {
+      return json(res, 200, { kind: 'APIResourceList', groupVersion: url.pathname.replace(/^\/apis?\//, ''), resources: RESOURCES[url.pathname].map((r) => ({ ...r, namespaced: true, singularName: '', verbs: ['patch', 'get', 'list'] })) });
+    }
+    if (req.method === 'PATCH') {
+      const obj = JSON.parse(body) as { kind: string; metadata: { name: string; namespace: string }; spec?: { template?: { metadata?: { labels?: Record<string, string> } } } };
+      if (obj.kind === 'Pod') pods.set(obj.metadata.name, { ns: obj.metadata.namespace, labels: {} });
+      if (obj.kind === 'Deployment') {
+        const labels = obj.spec?.template?.metadata?.labels ?? {};
+        pods.set(`${labels['app.kubernetes.io/instance'] ?? obj.metadata.name}-7d9f-abcde`, { ns: obj.metadata.namespace, labels });
+      }
+      return json(res, 200, obj);
+    }
+    const m = /^\/api\/v1\/namespaces\/([^/]+)\/pods(?:\/([^/]+)\/(status|log))?$/.exec(url.pathname);
+    if (req.method === 'GET' && m) {
+      const [, ns, name, what] = m;
+      if (!name) {
+        const want = (url.searchParams.get('labelSelector') ?? '').split(',').filter(Boolean).map((kv) => kv.split('='));
+        const items = [...pods.entries()].filter(([, p]) => p.ns === ns && want.every(([k, v]) => p.labels[k] === v)).map(([n]) => ({ metadata: { name: n, namespace: ns } }));
+        return json(res, 200, { kind: 'PodList', apiVersion: 'v1', metadata: {}, items });
+      }
+      if (pods.get(name)?.ns !== ns) return json(res, 404, status(404, 'NotFound', `pods "${name}" not found`));
+      const p = podOf(name);
+      if (what === 'log') {
+        res.writeHead(200, { 'content-type': 'text/plain' });
+        return void res.end(p.log ?? '');
+      }
+      const init = { name: p.initName ?? 'fetch-model', ready: p.initExit === 0, restartCount: 0, image: 'a', imageID: '',
+        state: p.initExit === undefined ? { running: { startedAt: '2024-03-20T10:00:00Z' } } : { terminated: { exitCode: p.initExit, reason: p.initExit === 0 ? 'Completed' : 'Error' } } };
+      return json(res, 200, {
+        apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: ns },
+        status: {
+          phase: p.phase ?? 'Running', conditions: [{ type: 'Ready', status: p.initExit === 0 ? 'True' : 'False' }],
+          initContainerStatuses: [init],
+          containerStatuses: [{ name: 'llama-server', ready: p.initExit === 0, restartCount: 0, image: 'b', imageID: '',
+            state: p.initExit === 0 ? { running: { startedAt: '2024-03-20T10:00:05Z' } } : { waiting: { reason: 'PodInitializing' } } }],
+        },
+      });
+    }
+    return json(res, 404, status(404, 'NotFound', `${url.pathname} not found`));
+  };
+
+  const server: Server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (d: Buffer) => { body += d.toString(); });
+    req.on('end', () => {
+      const url = new URL(req.url ?? '/', 'http://x');
+      requests.push({ method: req.method ?? '', path: url.pathname, query: url.searchParams, contentType: req.headers['content-type'], auth: req.headers.authorization, body });
+      answer(req, body, res);
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  return {
+    url, token, requests,
+    patches: () => requests.filter((r) => r.method === 'PATCH').map((r) => ({ path: r.path, body: JSON.parse(r.body) })),
+    kubeconfig(dir, ns = 'ml') {
+      const file = join(dir, `kubeconfig-${(server.address() as { port: number }).port}-${ns}.yaml`);
+      writeFileSync(file, [
+        'apiVersion: v1', 'kind: Config', 'current-context: loopback',
+        'clusters:', '- name: loopback', '  cluster:', `    server: ${url}`, '    insecure-skip-tls-verify: true',
+        'users:', '- name: dev', '  user:', `    token: ${token}`,
+        'contexts:', '- name: loopback', '  context:', '    cluster: loopback', '    user: dev', `    namespace: ${ns}`, '',
+      ].join('\n'));
+      return file;
+    },
+    close: () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }),
+  };
+}
