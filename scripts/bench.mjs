@@ -5,8 +5,11 @@
 // the same pass as the transfer); the peers compute none.
 //   node scripts/bench.mjs                 run the benchmark (scripts/bench.sh builds and starts the server)
 //   node scripts/bench.mjs core-upload <key> <file> | core-download <key> <file>   (internal: one core transfer)
+// Each round uploads with every tool, then downloads with every tool (one shared object), the tools'
+// order rotating from round to round.
 // Env: S3_ENDPOINT, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION; BENCH_SIZE_MIB (1024),
-//      BENCH_ROUNDS (3), BENCH_DIR (tmp), BENCH_TOOLS (core,aws,rclone), BENCH_CORE_OPTS (JSON tuning).
+//      BENCH_ROUNDS (3), BENCH_DIR (tmp), BENCH_TOOLS (core,aws,rclone), BENCH_SETTLE_S (3),
+//      BENCH_CORE_OPTS (JSON tuning for createS3Storage), BENCH_KEEP_FILE (keep the source file).
 import { spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, openSync, closeSync, writeSync, rmSync, statSync } from 'node:fs';
@@ -118,12 +121,20 @@ async function main() {
   // Warm the server up (the first writes to a fresh pool are slow) and store the object all downloads read.
   aws(['s3', 'cp', '--only-show-errors', src, `s3://${bucket}/ref.bin`]);
   const results = { up: {}, down: {} };
+  // Before each timed run: no leftover destination, dirty pages flushed, and a pause so the server
+  // finishes the background work of the previous run (a fast upload leaves the OSD busy for a while,
+  // which would otherwise slow down whichever tool runs next).
+  const settle = () => {
+    rmSync(dst, { force: true });
+    spawnSync('sync');
+    spawnSync('sleep', [String(Number(env.BENCH_SETTLE_S ?? 3))]);
+  };
   for (let round = 0; round < rounds; round++) {
     const order = tools.map((_, i) => tools[(i + round) % tools.length]);
-    for (const tool of order) {
-      for (const way of ['up', 'down']) {
+    for (const way of ['up', 'down']) {
+      for (const tool of order) {
         const key = way === 'up' ? `up-${tool}-${round}.bin` : 'ref.bin';
-        rmSync(dst, { force: true });
+        settle();
         const r = run[tool][way](key);
         if (way === 'down' && statSync(dst).size !== sizeMiB * MiB) throw new Error(`${tool} download: wrong size`);
         if (way === 'up') aws(['s3', 'rm', '--only-show-errors', `s3://${bucket}/${key}`]);
