@@ -15,7 +15,6 @@ export function nameProblem(kind: NameKind, name: string): string | undefined {
   if (Buffer.byteLength(name, 'utf8') > MAX_NAME_BYTES) {
     return `the ${kind} name is ${Buffer.byteLength(name, 'utf8')} bytes long (at most ${MAX_NAME_BYTES})`;
   }
-  // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f]/.test(name)) return `the ${kind} name contains a control character`;
   if (name === '.' || name === '..') return `'${name}' is not a ${kind} name`;
   if (name.includes('/') || name.includes('\\')) return `the ${kind} name '${name}' contains a slash`;

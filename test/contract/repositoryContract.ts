@@ -5,6 +5,7 @@
 import { describe } from 'node:test';
 import type { MakeHarness } from './contractHelpers';
 import { brokenLinksContract, chapterLayoutContract, pagingContract } from './browseContract';
+import { streamUploadContract } from './streamUploadContract';
 import { tagsContract } from './tagsContract';
 import { uploadContract } from './uploadContract';
 
@@ -16,6 +17,7 @@ export function repositoryContract(name: string, make: MakeHarness): void {
     brokenLinksContract(make);
     pagingContract(make);
     uploadContract(make);
+    streamUploadContract(make);
     tagsContract(make);
   });
 }

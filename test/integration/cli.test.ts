@@ -13,10 +13,12 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
 import { openStorage } from '../../src/core/openStorage';
-import { createS3Context } from '../../src/core/storage/s3Client';
 import { startFakeHub } from '../helpers/fakeHub';
 import type { FakeHub } from '../helpers/fakeHub';
-import { s3Config, s3TestEnv, skipWithoutS3, uniqueBucket } from '../helpers/s3env';
+import { finish, show, withoutKeys } from '../helpers/childRun';
+import type { Run } from '../helpers/childRun';
+import { createTestBucket, deleteTestBucket } from '../helpers/s3bucket';
+import { s3Config, s3TestEnv, skipWithoutS3 } from '../helpers/s3env';
 
 const ROOT = resolve(__dirname, '../../..');
 // Bundled with scripts/build.mjs's settings to a private file: dist/cli.js may be rebuilt by a parallel
@@ -26,41 +28,20 @@ const MODEL = 'llama-3-8b';
 const Q4 = 'llama-3-8b.Q4_K_M.gguf';
 const Q5 = 'llama-3-8b.Q5_K_M.gguf';
 
-interface Run { code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }
-
 let work = '';
 let home = '';
 
 /** The environment of every child: no keys or aliases from this machine, a private HOME. */
 function baseEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) {
-    if (!/^(AWS_|MC_HOST_|S3_ENDPOINT|MODELREPO_)/.test(k)) env[k] = v;
-  }
-  return { ...env, HOME: home, MODELREPO_USER: 'tester@cli', ...extra };
+  return { ...withoutKeys(), HOME: home, MODELREPO_USER: 'tester@cli', ...extra };
 }
 
 function start(args: readonly string[], env: Record<string, string>): ChildProcess {
   return spawn(process.execPath, [CLI, ...args], { cwd: work, env: baseEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
-function finish(child: ChildProcess, onStderr?: (text: string) => void): Promise<Run> {
-  return new Promise((res, rej) => {
-    let stdout = '';
-    let stderr = '';
-    child.stdout?.on('data', (d: Buffer) => { stdout += d.toString(); });
-    child.stderr?.on('data', (d: Buffer) => { stderr += d.toString(); onStderr?.(stderr); });
-    child.on('error', rej);
-    child.on('close', (code, signal) => res({ code, signal, stdout, stderr }));
-  });
-}
-
 function cli(args: readonly string[], env: Record<string, string> = {}): Promise<Run> {
   return finish(start(args, env));
-}
-
-function show(r: Run): string {
-  return `exit ${r.code}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`;
 }
 
 async function ok(args: readonly string[], env: Record<string, string>): Promise<Run> {
@@ -71,12 +52,13 @@ async function ok(args: readonly string[], env: Record<string, string>): Promise
 
 const sha256 = (path: string): string => createHash('sha256').update(readFileSync(path)).digest('hex');
 
-async function createBucket(bucket: string): Promise<void> {
-  const env = s3TestEnv();
-  if (!env) return;
-  const { CreateBucketCommand } = await import('@aws-sdk/client-s3');
-  const ctx = createS3Context(s3Config(env, bucket));
-  await ctx.client.send(new CreateBucketCommand({ Bucket: bucket }));
+const buckets: string[] = [];
+
+/** A fresh bucket, removed with everything in it when the suite ends. */
+async function newBucket(purpose: string): Promise<string> {
+  const bucket = await createTestBucket(s3TestEnv()!, purpose);
+  buckets.push(bucket);
+  return bucket;
 }
 
 before(async () => {
@@ -93,10 +75,11 @@ before(async () => {
   writeFileSync(join(work, Q5), randomBytes(400 * 1024));
 });
 
-after(() => {
+after(async () => {
   if (work) rmSync(work, { recursive: true, force: true });
   rmSync(CLI, { force: true });
   rmSync(`${CLI}.map`, { force: true });
+  for (const b of buckets) await deleteTestBucket(s3TestEnv(), b);
 });
 
 /** The chapter's example, start to end, against one repository. */
@@ -261,8 +244,7 @@ walkChapter('a folder repository', async () => ({
 walkChapter('S3 through s3://bucket/prefix and --endpoint', async () => {
   const s3 = s3TestEnv();
   assert.ok(s3);
-  const bucket = uniqueBucket('cli-s3');
-  await createBucket(bucket);
+  const bucket = await newBucket('cli-s3');
   return {
     repo: `s3://${bucket}/team-a`, args: ['--endpoint', s3.endpoint], manifestArgs: [],
     env: { AWS_ACCESS_KEY_ID: s3.accessKeyId, AWS_SECRET_ACCESS_KEY: s3.secretAccessKey, AWS_REGION: s3.region },
@@ -272,8 +254,7 @@ walkChapter('S3 through s3://bucket/prefix and --endpoint', async () => {
 walkChapter('S3 through an mc alias (MC_HOST_localai)', async () => {
   const s3 = s3TestEnv();
   assert.ok(s3);
-  const bucket = uniqueBucket('cli-alias');
-  await createBucket(bucket);
+  const bucket = await newBucket('cli-alias');
   const u = new URL(s3.endpoint);
   u.username = encodeURIComponent(s3.accessKeyId);
   u.password = encodeURIComponent(s3.secretAccessKey);
@@ -284,8 +265,7 @@ describe('connections from the files mc and the AWS CLI write', { skip: skipWith
   it('lists a bucket through the alias mc wrote, without any AWS_* variable', async () => {
     const s3 = s3TestEnv();
     assert.ok(s3);
-    const bucket = uniqueBucket('cli-mccfg');
-    await createBucket(bucket);
+    const bucket = await newBucket('cli-mccfg');
     const cfgHome = join(work, 'mc-home');
     mkdirSync(join(cfgHome, '.mc'), { recursive: true });
     writeFileSync(join(cfgHome, '.mc', 'config.json'), JSON.stringify({
@@ -313,8 +293,7 @@ describe('connections from the files mc and the AWS CLI write', { skip: skipWith
   it('uses an AWS profile with its endpoint_url for s3:// references (--profile)', async () => {
     const s3 = s3TestEnv();
     assert.ok(s3);
-    const bucket = uniqueBucket('cli-profile');
-    await createBucket(bucket);
+    const bucket = await newBucket('cli-profile');
     const awsHome = join(work, 'aws-home');
     mkdirSync(join(awsHome, '.aws'), { recursive: true });
     writeFileSync(join(awsHome, '.aws', 'config'), `[profile lab]\nregion = ${s3.region}\nendpoint_url = ${s3.endpoint}\n`);
@@ -338,8 +317,7 @@ describe('cancel and resume on S3', { skip: skipWithoutS3 }, () => {
 
   before(async () => {
     if (!s3) return;
-    bucket = uniqueBucket('cli-cancel');
-    await createBucket(bucket);
+    bucket = await newBucket('cli-cancel');
     big = join(work, 'big.gguf');
     writeFileSync(big, randomBytes(64 * 1024 * 1024));
     env = { AWS_ACCESS_KEY_ID: s3.accessKeyId, AWS_SECRET_ACCESS_KEY: s3.secretAccessKey, AWS_REGION: s3.region, MODELREPO_PROGRESS_MS: '0' };

@@ -6,7 +6,6 @@
 // stdout/stderr must never show them. A real cluster is not exercised.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -15,16 +14,17 @@ import { join, resolve } from 'node:path';
 import { openStorage } from '../../src/core/openStorage';
 import { Repository } from '../../src/core/repository';
 import { createFsStorage } from '../../src/core/storage/fsStorage';
-import { createS3Context } from '../../src/core/storage/s3Client';
 import { LLAMA_CPP_CUDA_IMAGE, VLLM_IMAGE } from '../../src/core/manifests/manifestInput';
 import { startFakeKube } from '../helpers/fakeKubeApi';
 import type { FakeKube } from '../helpers/fakeKubeApi';
 import { loadClientNode, monokleProblems, parseManifests, plainCredentials } from '../helpers/k8sChecks';
 import { offlineProblems } from '../helpers/manifestFixtures';
-import { s3Config, s3TestEnv, skipWithoutS3, uniqueBucket } from '../helpers/s3env';
+import { run, show, withoutKeys } from '../helpers/childRun';
+import type { Run } from '../helpers/childRun';
+import { createTestBucket, deleteTestBucket } from '../helpers/s3bucket';
+import { s3Config, s3TestEnv, skipWithoutS3 } from '../helpers/s3env';
 
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-interface Run { code: number | null; stdout: string; stderr: string }
 
 const ROOT = resolve(__dirname, '../../..');
 const CLI = join(ROOT, 'out', 'cli-bundle', `cli-deploy-${process.pid}.js`);
@@ -34,25 +34,15 @@ const Q4 = 'llama-3-8b.Q4_K_M.gguf';
 const Q5 = 'llama-3-8b.Q5_K_M.gguf';
 const ST = ['config.json', 'model.safetensors', 'tokenizer.json'];
 const env = s3TestEnv();
-const bucket = uniqueBucket('cli-deploy');
+let bucket = '';
 let work = '';
 
 function cli(args: readonly string[], extra: Record<string, string> = {}): Promise<Run> {
-  const base: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) if (!/^(AWS_|MC_HOST_|S3_ENDPOINT|MODELREPO_|KUBECONFIG)/.test(k)) base[k] = v;
+  const base = withoutKeys(/^(AWS_|MC_HOST_|S3_ENDPOINT|MODELREPO_|KUBECONFIG)/);
   const keys = env ? { AWS_ACCESS_KEY_ID: env.accessKeyId, AWS_SECRET_ACCESS_KEY: env.secretAccessKey, AWS_REGION: env.region } : {};
-  const child = spawn(process.execPath, [CLI, ...args], { cwd: work, env: { ...base, HOME: join(work, 'home'), ...keys, ...extra }, stdio: ['ignore', 'pipe', 'pipe'] });
-  return new Promise((res, rej) => {
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
-    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
-    child.on('error', rej);
-    child.on('close', (code) => res({ code, stdout, stderr }));
-  });
+  return run(process.execPath, [CLI, ...args], { cwd: work, env: { ...base, HOME: join(work, 'home'), ...keys, ...extra } });
 }
 
-const show = (r: Run): string => `exit ${r.code}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`;
 const s3Ref = (model: string, sel: string): string => `s3://${bucket}/team-a/${model}${sel}`;
 const S3ARGS = (): string[] => ['--endpoint', env?.endpoint ?? ''];
 
@@ -87,15 +77,15 @@ before(async () => {
   const files = makeFiles();
   await seed(new Repository(createFsStorage({ kind: 'fs', path: join(work, 'repo') })), files);
   if (env) {
-    const { CreateBucketCommand } = await import('@aws-sdk/client-s3');
-    await createS3Context(s3Config(env, bucket)).client.send(new CreateBucketCommand({ Bucket: bucket }));
+    bucket = await createTestBucket(env, 'cli-deploy');
     await seed(new Repository(await openStorage(s3Config(env, bucket, 'team-a'))), files);
   }
 });
 
-after(() => {
+after(async () => {
   if (work) rmSync(work, { recursive: true, force: true });
   rmSync(CLI, { force: true });
+  await deleteTestBucket(env, bucket);
 });
 
 const kindsOf = (objs: readonly Obj[]): string[] => objs.map((o) => `${o.kind} ${o.metadata.name}`);

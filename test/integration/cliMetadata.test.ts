@@ -3,43 +3,30 @@
 // S3 server, where a model with 32 MiB of tensor data is described from its header alone.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { modelCardKey } from '../../src/core/metadata/modelCard';
 import { Repository } from '../../src/core/repository';
 import { createFsStorage } from '../../src/core/storage/fsStorage';
-import { createS3Context } from '../../src/core/storage/s3Client';
 import { createS3Storage } from '../../src/core/storage/s3Storage';
 import { safetensorsBytes, tinyLlamaSpec, writeGguf } from '../helpers/gguf';
-import { s3Config, s3TestEnv, skipWithoutS3, uniqueBucket } from '../helpers/s3env';
+import { run, show, withoutKeys } from '../helpers/childRun';
+import type { Run } from '../helpers/childRun';
+import { createTestBucket, deleteTestBucket } from '../helpers/s3bucket';
+import { s3Config, s3TestEnv, skipWithoutS3 } from '../helpers/s3env';
 
 const ROOT = resolve(__dirname, '../../..');
 const CLI = join(ROOT, 'out', 'cli-bundle', `cli-meta-${process.pid}.js`);
 const PARAMS = { type: 'u64', value: 8_030_261_248n } as const;
 const Q4 = 'tiny-llama.Q4_K_M.gguf';
 
-interface Run { code: number | null; stdout: string; stderr: string }
-
 let work = '';
 let repoDir = '';
 
 function cli(args: readonly string[], env: Record<string, string> = {}): Promise<Run> {
-  const base: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) if (!/^(AWS_|MC_HOST_|S3_ENDPOINT|MODELREPO_)/.test(k)) base[k] = v;
-  const child = spawn(process.execPath, [CLI, ...args], { cwd: work, env: { ...base, HOME: work, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  return new Promise((res, rej) => {
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
-    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
-    child.on('error', rej);
-    child.on('close', (code) => res({ code, stdout, stderr }));
-  });
+  return run(process.execPath, [CLI, ...args], { cwd: work, env: { ...withoutKeys(), HOME: work, ...env } });
 }
-
-const show = (r: Run): string => `exit ${r.code}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`;
 
 async function ok(...args: string[]): Promise<Run> {
   const r = await cli(args);
@@ -144,14 +131,13 @@ describe('modelrepo card', () => {
 });
 
 describe('modelrepo info on the real S3 server', { skip: skipWithoutS3 }, () => {
-  const bucket = uniqueBucket('cli-info');
+  let bucket = '';
   let size = 0;
 
   before(async () => {
     const env = s3TestEnv()!;
+    bucket = await createTestBucket(env, 'cli-info');
     const cfg = s3Config(env, bucket, 'team');
-    const { CreateBucketCommand } = await import('@aws-sdk/client-s3');
-    await createS3Context(cfg).client.send(new CreateBucketCommand({ Bucket: bucket }));
     const big = join(work, 'big.Q5_K_M.gguf');
     size = await writeGguf(big, tinyLlamaSpec({ 'general.file_type': 17, 'general.parameter_count': PARAMS },
       [{ name: 'token_embd.weight', shape: [2048, 4096] }, { name: 'output_norm.weight', shape: [4096] }])); // 32 MiB of F32
@@ -159,6 +145,7 @@ describe('modelrepo info on the real S3 server', { skip: skipWithoutS3 }, () => 
     await new Repository(storage, { who: 'seed@test' }).upload('big', '2024-03-20', [big]);
     storage.dispose?.();
   });
+  after(() => deleteTestBucket(s3TestEnv(), bucket));
 
   it('describes a 32 MiB model from ranged reads of its header', async () => {
     const env = s3TestEnv()!;

@@ -12,6 +12,7 @@ import { Repository } from '../../src/core/repository';
 import { repositoryContract } from '../contract/repositoryContract';
 import type { ContractHarness } from '../contract/repositoryContract';
 import { localSamples, rejects, sha256 } from '../contract/contractHelpers';
+import { bodyOf } from '../contract/streamUploadContract';
 
 async function makeFs(): Promise<ContractHarness> {
   const parent = await fsp.mkdtemp(path.join(os.tmpdir(), 'modelrepo-fs-'));
@@ -108,6 +109,14 @@ describe('filesystem specifics', () => {
     const missing = createFsStorage({ kind: 'fs', path: path.join(root, 'no-such-folder') });
     await rejects(missing.list(''), 'NotFound', /repository folder does not exist/);
     assert.deepEqual(await h.storage.list('no-such-model/'), { prefixes: [], objects: [], cursor: undefined });
+  });
+  it('a failed stream upload leaves no temp file in the folder', async () => {
+    const bytes = Buffer.alloc(3 * 1024 * 1024, 5);
+    await rejects(h.storage.uploadStream('sf/1/a.bin', bodyOf(bytes), bytes.length, { expectedSha256: sha256('x') }), 'Integrity');
+    await rejects(h.storage.uploadStream('sf/1/b.bin', bodyOf(bytes, { failAt: 1024 * 1024 }), bytes.length), 'Storage');
+    const r = await h.storage.uploadStream('sf/1/c.bin', bodyOf(bytes), bytes.length);
+    assert.equal(r.sha256, sha256(bytes));
+    assert.deepEqual(await fsp.readdir(path.join(root, 'sf', '1')), ['c.bin']);
   });
   it('resumes an interrupted upload from the partial file, hashing the stored prefix from the local file', async () => {
     const local = await localSamples();

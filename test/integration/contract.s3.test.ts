@@ -3,15 +3,20 @@
 // right next to it. rawPut / rawLink are plain PutObject calls, as mc cp or aws s3 cp would make.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import {
-  AbortMultipartUploadCommand, CreateBucketCommand, DeleteBucketCommand, DeleteObjectsCommand, GetObjectCommand,
-  ListMultipartUploadsCommand, ListObjectsV2Command, PutObjectCommand, S3Client,
+  AbortMultipartUploadCommand, CreateBucketCommand, DeleteObjectsCommand, GetObjectCommand,
+  ListMultipartUploadsCommand, ListObjectsV2Command, PutObjectCommand,
 } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { createS3Storage } from '../../src/core/storage/s3Storage';
 import { openStorage } from '../../src/core/openStorage';
 import { Repository } from '../../src/core/repository';
 import { repositoryContract } from '../contract/repositoryContract';
 import type { ContractHarness } from '../contract/repositoryContract';
+import { rejects, sha256 } from '../contract/contractHelpers';
+import { bodyOf } from '../contract/streamUploadContract';
+import { deleteTestBucket, rawS3Client } from '../helpers/s3bucket';
 import { s3Config, s3TestEnv, skipWithoutS3, uniqueBucket } from '../helpers/s3env';
 
 const env = s3TestEnv();
@@ -22,10 +27,7 @@ let harnesses = 0;
 
 function raw(): S3Client {
   if (!env) throw new Error('no S3 server');
-  client ??= new S3Client({
-    endpoint: env.endpoint, region: env.region, forcePathStyle: true,
-    credentials: { accessKeyId: env.accessKeyId, secretAccessKey: env.secretAccessKey },
-  });
+  client ??= rawS3Client(env);
   return client;
 }
 
@@ -66,10 +68,8 @@ async function makeS3(): Promise<ContractHarness> {
 
 describe('S3 (Ceph RGW)', { skip: skipWithoutS3 }, () => {
   after(async () => {
-    if (!bucketReady) return;
-    await emptyPrefix('');
-    await raw().send(new DeleteBucketCommand({ Bucket: bucket }));
     client?.destroy();
+    if (bucketReady) await deleteTestBucket(env, bucket);
   });
 
   repositoryContract(`S3 bucket ${bucket} under a prefix`, makeS3);
@@ -97,6 +97,29 @@ describe('S3 (Ceph RGW)', { skip: skipWithoutS3 }, () => {
         (await (await raw().send(new GetObjectCommand({ Bucket: bucket, Key: `${prefix}/${k}` }))).Body?.transformToString()) ?? '';
       assert.equal(await body('llama-3-8b/tags/latest'), 'v2');
       assert.equal(await body('llama-3-8b/tags/v2'), '../2024-03-20/llama-3-8b.Q5_K_M.gguf');
+    });
+    it('streams parts larger than the memory budget one at a time, with nothing left when one fails', async () => {
+      const MiB = 1024 * 1024;
+      const sent: number[] = [];
+      const prefix = h.storage.root.replace(/^s3:\/\/[^/]+\//, '');
+      const s = createS3Storage(s3Config(env!, bucket, prefix), { memoryBudget: 8 * MiB, upload: { onPartSent: (_k, n) => sent.push(n) } });
+      try {
+        const bytes = randomBytes(12 * MiB);
+        const r = await s.uploadStream('piped/a.bin', bodyOf(bytes), bytes.length, { partSize: 5 * MiB, expectedSha256: sha256(bytes) });
+        assert.equal(r.sha256, sha256(bytes));
+        assert.deepEqual(sent, [1, 2, 3]);
+        assert.match((await s.stat('piped/a.bin'))?.etag ?? '', /-3$/);
+        const back: Buffer[] = [];
+        for await (const c of await s.read('piped/a.bin')) back.push(c as Buffer);
+        assert.ok(Buffer.concat(back).equals(bytes));
+        await rejects(s.uploadStream('piped/bad.bin', bodyOf(bytes), bytes.length, { partSize: 5 * MiB, expectedSha256: sha256('x') }), 'Integrity');
+        await rejects(s.uploadStream('piped/dropped.bin', bodyOf(bytes, { failAt: 7 * MiB }), bytes.length, { partSize: 5 * MiB }), 'Storage');
+        assert.equal(await s.stat('piped/bad.bin'), undefined);
+        assert.equal(await s.stat('piped/dropped.bin'), undefined);
+        assert.deepEqual(await s.listPartialUploads('piped/'), []);
+      } finally {
+        s.dispose?.();
+      }
     });
   });
 });

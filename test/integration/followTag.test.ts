@@ -4,46 +4,34 @@
 // the odd cases (shorthand links, cycles, a wrong sha256, a version by another tool) by plain PutObject.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, readlinkSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CreateBucketCommand, DeleteBucketCommand, DeleteObjectsCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import type { Pod } from 'kubernetes-types/core/v1';
 import { buildManifests } from '../../src/core/manifests/buildManifests';
 import { CURRENT_MODEL, followScript } from '../../src/core/manifests/followScript';
 import { fetchSummary } from '../../src/core/kube/apply';
 import { Repository } from '../../src/core/repository';
 import { createS3Storage } from '../../src/core/storage/s3Storage';
-import { s3Config, s3TestEnv, skipWithoutS3, uniqueBucket } from '../helpers/s3env';
+import { runScript } from '../helpers/childRun';
+import type { Run } from '../helpers/childRun';
+import { createTestBucket, deleteTestBucket, rawS3Client } from '../helpers/s3bucket';
+import { s3Config, s3TestEnv, skipWithoutS3 } from '../helpers/s3env';
 
 const AWS = '/usr/bin/aws';
 const skip = skipWithoutS3 || (existsSync(AWS) ? false : `${AWS} (Debian's aws-cli v2) is not installed`);
 const ROOT = 'team-a';
 const MODEL = 'tiny';
 
-interface Run { code: number | null; stdout: string; stderr: string }
-
-function runScript(script: string, env: Record<string, string>): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    // /usr/bin first: Debian's aws v2, not the pip v1 that comes first on this machine's PATH.
-    const child = spawn('/bin/sh', ['-c', script], { env: { PATH: '/usr/bin:/bin', ...env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
-    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
 const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
 
 describe('follow-the-tag init script against the real S3 server', { skip }, () => {
   const env = s3TestEnv()!;
-  const bucket = uniqueBucket('follow-tag');
+  let bucket = '';
   const v1 = { version: '2024-01-15', file: 'tiny.Q4_K_M.gguf', body: randomBytes(700_000) };
   const v2 = { version: '2024-03-20', file: 'tiny.Q5_K_M.gguf', body: randomBytes(900_000) };
   let s3: S3Client;
@@ -65,11 +53,8 @@ describe('follow-the-tag init script against the real S3 server', { skip }, () =
   const served = (dir: string): Promise<Buffer> => readFile(join(dir, 'models', CURRENT_MODEL));
 
   before(async () => {
-    s3 = new S3Client({
-      endpoint: env.endpoint, region: env.region, forcePathStyle: true,
-      credentials: { accessKeyId: env.accessKeyId, secretAccessKey: env.secretAccessKey },
-    });
-    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    bucket = await createTestBucket(env, 'follow-tag');
+    s3 = rawS3Client(env);
     work = await mkdtemp(join(tmpdir(), 'follow-tag-'));
     repo = new Repository(createS3Storage(s3Config(env, bucket, ROOT)), { who: 'follow-test' });
     for (const v of [v1, v2]) {
@@ -98,13 +83,8 @@ describe('follow-the-tag init script against the real S3 server', { skip }, () =
   });
 
   after(async () => {
-    if (s3) {
-      const listed = await s3.send(new ListObjectsV2Command({ Bucket: bucket })).catch(() => undefined);
-      const keys = (listed?.Contents ?? []).map((o) => ({ Key: o.Key! }));
-      if (keys.length > 0) await s3.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: keys } })).catch(() => undefined);
-      await s3.send(new DeleteBucketCommand({ Bucket: bucket })).catch(() => undefined);
-      s3.destroy();
-    }
+    s3?.destroy();
+    await deleteTestBucket(env, bucket);
     if (work) await rm(work, { recursive: true, force: true });
   });
 

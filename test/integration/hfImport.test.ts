@@ -3,13 +3,12 @@
 // a real folder (fs backend) and, when the S3 server runs, a real bucket.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createFsStorage } from '../../src/core/storage/fsStorage';
 import { createS3Storage } from '../../src/core/storage/s3Storage';
-import { createS3Context } from '../../src/core/storage/s3Client';
 import type { Storage } from '../../src/core/storage/storage';
 import { Repository } from '../../src/core/repository';
 import { isRepoError } from '../../src/core/errors';
@@ -23,7 +22,8 @@ import { startFakeHub } from '../helpers/fakeHub';
 import type { FakeHub } from '../helpers/fakeHub';
 import { ggufHeader, safetensorsBytes, tinyLlamaSpec } from '../helpers/gguf';
 import type { GgufSpec } from '../helpers/gguf';
-import { s3Config, s3TestEnv, skipWithoutS3, uniqueBucket } from '../helpers/s3env';
+import { createTestBucket, deleteTestBucket } from '../helpers/s3bucket';
+import { s3Config, s3TestEnv, skipWithoutS3 } from '../helpers/s3env';
 
 const sha256 = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
 const ggufBytes = (spec: GgufSpec): Buffer => { const { header, dataBytes } = ggufHeader(spec); return Buffer.concat([header, Buffer.alloc(dataBytes, 7)]); };
@@ -161,24 +161,23 @@ describe('import from a Hub-like server', () => {
 describe('import from a Hub-like server into S3', { skip: skipWithoutS3 }, () => {
   let hub: FakeHub;
   let storage: Storage;
-  const bucket = uniqueBucket('hf-import');
+  let bucket = '';
+  const large = randomBytes(20 * 1024 * 1024);
 
   before(async () => {
     hub = await startFakeHub([{ id: 'acme/tiny-st', sha: SHA_B, files: [
       { path: 'model-00001-of-00002.safetensors', content: shard1 }, { path: 'model-00002-of-00002.safetensors', content: shard2 },
       { path: 'model.safetensors.index.json', content: index, lfs: false },
-    ] }]);
-    const cfg = s3Config(s3TestEnv()!, bucket);
-    const { CreateBucketCommand } = await import('@aws-sdk/client-s3');
-    await createS3Context(cfg).client.send(new CreateBucketCommand({ Bucket: bucket }));
-    storage = createS3Storage(cfg);
+    ] },
+    { id: 'acme/large', sha: SHA_A, files: [{ path: 'large.gguf', content: large }] },
+    { id: 'acme/large-bad', sha: SHA_A, files: [{ path: 'large.gguf', content: large, lfsOid: sha256(Buffer.from('something else')) }] }]);
+    bucket = await createTestBucket(s3TestEnv()!, 'hf-import');
+    storage = createS3Storage(s3Config(s3TestEnv()!, bucket));
   });
   after(async () => {
     await hub.close();
-    const { objects } = await storage.list('', { delimited: false });
-    await storage.delete(objects.map((o) => o.key));
-    const { DeleteBucketCommand } = await import('@aws-sdk/client-s3');
-    await createS3Context(s3Config(s3TestEnv()!, bucket)).client.send(new DeleteBucketCommand({ Bucket: bucket }));
+    storage?.dispose?.();
+    await deleteTestBucket(s3TestEnv(), bucket);
   });
 
   it('lands a complete version with the Hub sha256 in the bucket', async () => {
@@ -191,5 +190,15 @@ describe('import from a Hub-like server into S3', { skip: skipWithoutS3 }, () =>
     ]);
     const m = await readArtifactMetadata(storage, `tiny-st/${r.manifest.version}/model-00002-of-00002.safetensors`);
     assert.equal(m?.parameterCount, 512 * 512);
+  });
+
+  it('streams a file larger than one part as a multipart upload; a wrong LFS hash leaves no object and no partial upload', async () => {
+    const r = await importFromHub({ repo: 'acme/large', endpoint: hub.url, token: '', storage, model: 'large', version: 'v1' });
+    assert.deepEqual(r.manifest.files, [{ name: 'large.gguf', size: large.length, sha256: sha256(large) }]);
+    assert.match((await storage.stat('large/v1/large.gguf'))?.etag ?? '', /-3$/, 'three 8 MiB parts');
+    await assert.rejects(importFromHub({ repo: 'acme/large-bad', endpoint: hub.url, token: '', storage, model: 'bad', version: 'v1' }),
+      (e: unknown) => isRepoError(e, 'Integrity') && e.message.includes(sha256(large)));
+    assert.deepEqual((await storage.list('bad/', { delimited: false })).objects, []);
+    assert.deepEqual(await storage.listPartialUploads('bad/'), []);
   });
 });

@@ -3,41 +3,28 @@
 // The keys reach the script the way the Secret's secretKeyRefs deliver them: as environment variables.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CreateBucketCommand, DeleteBucketCommand, DeleteObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import type { Pod } from 'kubernetes-types/core/v1';
 import { buildManifests } from '../../src/core/manifests/buildManifests';
 import { copyScript } from '../../src/core/manifests/initScript';
 import type { CopyScriptInput } from '../../src/core/manifests/initScript';
 import type { ManifestArtifact } from '../../src/core/manifests/manifestInput';
-import { s3TestEnv, skipWithoutS3, uniqueBucket } from '../helpers/s3env';
+import { runScript } from '../helpers/childRun';
+import { createTestBucket, deleteTestBucket, rawS3Client } from '../helpers/s3bucket';
+import { s3TestEnv, skipWithoutS3 } from '../helpers/s3env';
 
 const AWS = '/usr/bin/aws';
 const skip = skipWithoutS3 || (existsSync(AWS) ? false : `${AWS} (Debian's aws-cli v2) is not installed`);
 
-interface Run { code: number | null; stdout: string; stderr: string }
-
-/** Runs the script with sh, /usr/bin first on PATH (Debian's aws v2, not the pip v1), keys in the env. */
-function runScript(script: string, env: Record<string, string>): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('/bin/sh', ['-c', script], { env: { PATH: '/usr/bin:/bin', ...env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
-    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
 describe('init container script against the real S3 server', { skip }, () => {
   const env = s3TestEnv()!;
-  const bucket = uniqueBucket('init-script');
+  let bucket = '';
   // A name with a space and a quote, to prove the quoting holds in the real shell.
   const file = "tiny model's.Q4_K_M.gguf";
   const key = `team-a/tiny/2024-03-20/${file}`;
@@ -56,19 +43,15 @@ describe('init container script against the real S3 server', { skip }, () => {
   });
 
   before(async () => {
-    s3 = new S3Client({
-      endpoint: env.endpoint, region: env.region, forcePathStyle: true,
-      credentials: { accessKeyId: env.accessKeyId, secretAccessKey: env.secretAccessKey },
-    });
-    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    bucket = await createTestBucket(env, 'init-script');
+    s3 = rawS3Client(env);
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
     work = await mkdtemp(join(tmpdir(), 'init-script-'));
   });
 
   after(async () => {
-    await s3?.send(new DeleteObjectCommand({ Bucket: bucket, Key: key })).catch(() => undefined);
-    await s3?.send(new DeleteBucketCommand({ Bucket: bucket })).catch(() => undefined);
     s3?.destroy();
+    await deleteTestBucket(env, bucket);
     if (work) await rm(work, { recursive: true, force: true });
   });
 

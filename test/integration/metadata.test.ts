@@ -7,7 +7,6 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createS3Storage } from '../../src/core/storage/s3Storage';
-import { createS3Context } from '../../src/core/storage/s3Client';
 import type { Storage } from '../../src/core/storage/storage';
 import { Repository } from '../../src/core/repository';
 import { readArtifactMetadata } from '../../src/core/metadata/readMetadata';
@@ -16,7 +15,8 @@ import { searchModels } from '../../src/core/metadata/search';
 import { readModelCard, modelCardKey } from '../../src/core/metadata/modelCard';
 import { createModelCard, readVersionMetadata } from '../../src/core/metadata/versionMetadata';
 import { safetensorsBytes, tinyLlamaSpec, writeGguf } from '../helpers/gguf';
-import { s3Config, s3TestEnv, skipWithoutS3, uniqueBucket } from '../helpers/s3env';
+import { createTestBucket, deleteTestBucket } from '../helpers/s3bucket';
+import { s3Config, s3TestEnv, skipWithoutS3 } from '../helpers/s3env';
 
 const MiB = 1024 * 1024;
 
@@ -33,17 +33,15 @@ function counting(inner: Storage): Storage & { bytes: number; reads: number } {
 }
 
 describe('metadata on the real S3 server', { skip: skipWithoutS3 }, () => {
-  const bucket = uniqueBucket('metadata');
+  let bucket = '';
   let storage: Storage;
   let repo: Repository;
   let work: string;
   let ggufSize = 0;
 
   before(async () => {
-    const cfg = s3Config(s3TestEnv()!, bucket, 'team');
-    const { CreateBucketCommand } = await import('@aws-sdk/client-s3');
-    await createS3Context(cfg).client.send(new CreateBucketCommand({ Bucket: bucket }));
-    storage = createS3Storage(cfg);
+    bucket = await createTestBucket(s3TestEnv()!, 'metadata');
+    storage = createS3Storage(s3Config(s3TestEnv()!, bucket, 'team'));
     repo = new Repository(storage, { who: 'test' });
     work = await mkdtemp(join(tmpdir(), 'mr-meta-s3-'));
     const big = join(work, 'llama-3-8b.Q5_K_M.gguf');
@@ -63,10 +61,8 @@ describe('metadata on the real S3 server', { skip: skipWithoutS3 }, () => {
 
   after(async () => {
     await rm(work, { recursive: true, force: true });
-    const { objects } = await storage.list('', { delimited: false });
-    await storage.delete(objects.map((o) => o.key));
-    const { DeleteBucketCommand } = await import('@aws-sdk/client-s3');
-    await createS3Context(s3Config(s3TestEnv()!, bucket)).client.send(new DeleteBucketCommand({ Bucket: bucket }));
+    storage?.dispose?.();
+    await deleteTestBucket(s3TestEnv(), bucket);
   });
 
   it('reads a GGUF header with ranged GETs only: 64 MiB of tensors, about 2 MB read', async () => {

@@ -8,27 +8,17 @@ import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { isRepoError } from '../../src/core/errors';
-import type { ErrorCode, RepoError } from '../../src/core/errors';
+import type { RepoError } from '../../src/core/errors';
 import type { LinkInfo, Storage } from '../../src/core/storage/storage';
-import { createBucket, deleteBucket } from '../../src/core/storage/s3Buckets';
 import { createS3Storage } from '../../src/core/storage/s3Storage';
-import { s3Config, s3TestEnv, skipWithoutS3, uniqueBucket } from '../helpers/s3env';
+import { rejects } from '../contract/contractHelpers';
+import { createTestBucket, deleteTestBucket } from '../helpers/s3bucket';
+import { s3Config, s3TestEnv, skipWithoutS3 } from '../helpers/s3env';
 import { tempDir } from './fixtures/s3Files';
 
 const env = s3TestEnv();
 const WRITERS = 20;
 const ROUNDS = 6;
-
-async function rejection(p: Promise<unknown>, code: ErrorCode): Promise<RepoError> {
-  try {
-    await p;
-  } catch (e) {
-    assert.ok(isRepoError(e), `expected RepoError ${code}, got ${String(e)}`);
-    assert.equal(e.code, code, e.message);
-    return e;
-  }
-  return assert.fail(`expected ${code}, but it succeeded`);
-}
 
 /** Splits settled writes into the landed ones and the conflicts; anything else fails the test. */
 function outcome(results: PromiseSettledResult<LinkInfo>[]): { landed: LinkInfo[]; conflicts: RepoError[] } {
@@ -43,17 +33,17 @@ function outcome(results: PromiseSettledResult<LinkInfo>[]): { landed: LinkInfo[
 }
 
 describe('S3 links: compare-and-swap', { skip: skipWithoutS3 }, () => {
-  const bucket = uniqueBucket('s3-links');
+  let bucket = '';
   let storage: Storage;
 
   before(async () => {
     if (!env) return;
-    await createBucket(s3Config(env, bucket));
+    bucket = await createTestBucket(env, 's3-links');
     storage = createS3Storage(s3Config(env, bucket, 'repo'));
   });
   after(async () => {
     storage?.dispose?.();
-    if (env) await deleteBucket(s3Config(env, bucket));
+    await deleteTestBucket(env, bucket);
   });
 
   it('creates only when absent, moves only from the expected token, deletes only the expected token', async () => {
@@ -63,22 +53,22 @@ describe('S3 links: compare-and-swap', { skip: skipWithoutS3 }, () => {
     assert.deepEqual(await storage.readLink(key), v1);
     assert.ok(!v1.token.includes('"'), 'the token is the ETag without quotes');
 
-    const exists = await rejection(storage.writeLink(key, 'v9', { absent: true }), 'Conflict');
+    const exists = await rejects(storage.writeLink(key, 'v9', { absent: true }), 'Conflict');
     assert.equal(exists.details.current, 'v1');
     assert.deepEqual((exists.details.currentMeta as Record<string, string>).who, 'alice@example');
 
     const v2 = await storage.writeLink(key, '../2024-03-20/llama.Q5_K_M.gguf', { token: v1.token });
     assert.notEqual(v2.token, v1.token);
-    const stale = await rejection(storage.writeLink(key, 'v3', { token: v1.token }), 'Conflict');
+    const stale = await rejects(storage.writeLink(key, 'v3', { token: v1.token }), 'Conflict');
     assert.equal(stale.details.current, '../2024-03-20/llama.Q5_K_M.gguf');
     assert.equal((await storage.readLink(key))?.target, '../2024-03-20/llama.Q5_K_M.gguf', 'the losing move changed nothing');
 
-    await rejection(storage.deleteLink(key, { token: v1.token }), 'Conflict');
+    await rejects(storage.deleteLink(key, { token: v1.token }), 'Conflict');
     await storage.deleteLink(key, { token: v2.token });
     assert.equal(await storage.readLink(key), undefined);
-    const gone = await rejection(storage.deleteLink(key, { token: v2.token }), 'Conflict');
+    const gone = await rejects(storage.deleteLink(key, { token: v2.token }), 'Conflict');
     assert.equal(gone.details.current, undefined);
-    const moveGone = await rejection(storage.writeLink(key, 'v4', { token: v2.token }), 'Conflict');
+    const moveGone = await rejects(storage.writeLink(key, 'v4', { token: v2.token }), 'Conflict');
     assert.equal(moveGone.details.current, undefined);
   });
 
@@ -86,15 +76,15 @@ describe('S3 links: compare-and-swap', { skip: skipWithoutS3 }, () => {
     await storage.putText('llama/tags/piped', 'v2\n');
     assert.equal((await storage.readLink('llama/tags/piped'))?.target, 'v2');
     await storage.putText('llama/tags/huge', 'v'.repeat(1025));
-    assert.match((await rejection(storage.readLink('llama/tags/huge'), 'BrokenLink')).message, /1025 bytes/);
+    assert.match((await rejects(storage.readLink('llama/tags/huge'), 'BrokenLink')).message, /1025 bytes/);
     await storage.putText('llama/tags/control', 'v1\u0000v2');
-    await rejection(storage.readLink('llama/tags/control'), 'BrokenLink');
+    await rejects(storage.readLink('llama/tags/control'), 'BrokenLink');
     const dir = await tempDir('links');
     try {
       const bin = path.join(dir, 'bin');
       await fsp.writeFile(bin, Buffer.from([0xff, 0xfe, 0x00, 0x80, 0xc3]));
       await storage.uploadFile('llama/tags/binary', bin);
-      assert.match((await rejection(storage.readLink('llama/tags/binary'), 'BrokenLink')).message, /not text/);
+      assert.match((await rejects(storage.readLink('llama/tags/binary'), 'BrokenLink')).message, /not text/);
     } finally {
       await fsp.rm(dir, { recursive: true, force: true });
     }

@@ -9,25 +9,14 @@ import { randomBytes } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { isRepoError, redactSecrets } from '../../src/core/errors';
-import type { ErrorCode, RepoError } from '../../src/core/errors';
+import { redactSecrets } from '../../src/core/errors';
 import type { ListPage, Storage } from '../../src/core/storage/storage';
-import { createBucket, deleteBucket } from '../../src/core/storage/s3Buckets';
 import { createS3Storage } from '../../src/core/storage/s3Storage';
+import { rejects } from '../contract/contractHelpers';
+import { createTestBucket, deleteTestBucket } from '../helpers/s3bucket';
 import { s3Config, s3TestEnv, skipWithoutS3, uniqueBucket } from '../helpers/s3env';
 
 const env = s3TestEnv();
-
-async function rejection(p: Promise<unknown>, code: ErrorCode): Promise<RepoError> {
-  try {
-    await p;
-  } catch (e) {
-    assert.ok(isRepoError(e), `expected RepoError ${code}, got ${String(e)}`);
-    assert.equal(e.code, code, e.message);
-    return e;
-  }
-  return assert.fail(`expected ${code}, but it succeeded`);
-}
 
 async function readAll(s: NodeJS.ReadableStream): Promise<string> {
   const chunks: Buffer[] = [];
@@ -44,20 +33,20 @@ async function closedPort(): Promise<number> {
 }
 
 describe('S3 storage: listing, objects, errors', { skip: skipWithoutS3 }, () => {
-  const bucket = uniqueBucket('s3-basic');
+  let bucket = '';
   let storage: Storage;
   let whole: Storage; // the same bucket without a prefix, to write outside the repository root
 
   before(async () => {
     if (!env) return;
-    await createBucket(s3Config(env, bucket));
+    bucket = await createTestBucket(env, 's3-basic');
     storage = createS3Storage(s3Config(env, bucket, 'team-a/repo'));
     whole = createS3Storage(s3Config(env, bucket));
   });
   after(async () => {
     storage?.dispose?.();
     whole?.dispose?.();
-    if (env) await deleteBucket(s3Config(env, bucket));
+    await deleteTestBucket(env, bucket);
   });
 
   it('lists one level with delimiters, pages with a cursor, and stays inside the root', async () => {
@@ -103,10 +92,10 @@ describe('S3 storage: listing, objects, errors', { skip: skipWithoutS3 }, () => 
     assert.equal(await storage.readText('m3/v1/notes.txt'), '0123456789');
     assert.equal(await storage.readText('m3/v1/missing.txt'), undefined);
     assert.equal(await storage.stat('m3/v1/missing.txt'), undefined);
-    await rejection(storage.read('m3/v1/missing.txt'), 'NotFound');
+    await rejects(storage.read('m3/v1/missing.txt'), 'NotFound');
 
     await storage.putText('m3/v1/manifest.json', '{"a":1}', { ifAbsent: true });
-    const e = await rejection(storage.putText('m3/v1/manifest.json', '{"a":2}', { ifAbsent: true }), 'Exists');
+    const e = await rejects(storage.putText('m3/v1/manifest.json', '{"a":2}', { ifAbsent: true }), 'Exists');
     assert.match(e.message, /m3\/v1\/manifest\.json/);
     assert.equal(await storage.readText('m3/v1/manifest.json'), '{"a":1}', 'the refused write changed nothing');
   });
@@ -130,7 +119,7 @@ describe('S3 storage: listing, objects, errors', { skip: skipWithoutS3 }, () => 
     const tampered = url.replace(/X-Amz-Signature=([0-9a-f])/, (_, c: string) => `X-Amz-Signature=${c === '0' ? '1' : '0'}`);
     assert.notEqual(tampered, url);
     assert.equal((await fetch(tampered)).status, 403);
-    await rejection(storage.shareUrl('m4/v1/model.gguf', 8 * 24 * 3600), 'Config');
+    await rejects(storage.shareUrl('m4/v1/model.gguf', 8 * 24 * 3600), 'Config');
   });
 
   it('lists buckets', async () => {
@@ -143,7 +132,7 @@ describe('S3 storage: listing, objects, errors', { skip: skipWithoutS3 }, () => 
     const bad = createS3Storage({ ...s3Config(env, bucket, 'team-a/repo'), credentials: { accessKeyId: env.accessKeyId, secretAccessKey: secret } });
     try {
       for (const call of [() => bad.list('m1/'), () => bad.putText('m9/x', 'y'), () => bad.readLink('m1/tags/latest')]) {
-        const e = await rejection(call(), 'Auth');
+        const e = await rejects(call(), 'Auth');
         assert.match(e.message, /rejected the access key \/ secret key/);
         const everything = `${e.message}\n${e.stack}\n${JSON.stringify(e.details)}\n${String((e.cause as Error | undefined)?.message)}`;
         assert.ok(!everything.includes(secret), 'the secret must not leak into the error');
@@ -174,14 +163,14 @@ describe('S3 storage: listing, objects, errors', { skip: skipWithoutS3 }, () => 
       }
       const wrong = open('modelrepo-wrong');
       try {
-        await rejection(wrong.list(''), 'Auth');
+        await rejects(wrong.list(''), 'Auth');
         assert.equal(redactSecrets(`key ${wrongSecret}`), 'key ***', 'a secret read from a profile is registered for redaction');
       } finally {
         wrong.dispose?.();
       }
       const missing = open('no-such-profile');
       try {
-        await rejection(missing.list(''), 'Config');
+        await rejects(missing.list(''), 'Config');
       } finally {
         missing.dispose?.();
       }
@@ -196,7 +185,7 @@ describe('S3 storage: listing, objects, errors', { skip: skipWithoutS3 }, () => 
     if (!env) return;
     const bad = createS3Storage({ ...s3Config(env, bucket), credentials: { accessKeyId: 'NOSUCHKEY123', secretAccessKey: 'whatever-secret' } });
     try {
-      await rejection(bad.stat('x'), 'Auth');
+      await rejects(bad.stat('x'), 'Auth');
     } finally {
       bad.dispose?.();
     }
@@ -208,7 +197,7 @@ describe('S3 storage: listing, objects, errors', { skip: skipWithoutS3 }, () => 
     const dead = createS3Storage({ ...s3Config(env, bucket), endpoint: `http://127.0.0.1:${port}` },
       { maxAttempts: 1, connectionTimeoutMs: 2000 });
     try {
-      const e = await rejection(dead.list(''), 'Network');
+      const e = await rejects(dead.list(''), 'Network');
       assert.match(e.message, new RegExp(`127\\.0\\.0\\.1:${port}`));
       assert.match(e.message, /^Cannot list /);
     } finally {
@@ -220,7 +209,7 @@ describe('S3 storage: listing, objects, errors', { skip: skipWithoutS3 }, () => 
     if (!env) return;
     const missing = createS3Storage(s3Config(env, uniqueBucket('missing')));
     try {
-      const e = await rejection(missing.list(''), 'NotFound');
+      const e = await rejects(missing.list(''), 'NotFound');
       assert.match(e.message, /bucket does not exist/);
     } finally {
       missing.dispose?.();

@@ -1,5 +1,5 @@
 // Import from the Hugging Face Hub into <model>/<version>/, streamed: each file goes from the Hub's
-// response body straight into the repository (streamUpload.ts), never to a full local copy.
+// response body straight into the repository (Storage.uploadStream), never to a full local copy.
 //   1. resolve the revision (branch, tag or sha) to its commit, so a branch moving meanwhile cannot mix
 //      two commits; 2. list the files at that commit with their LFS sha256 (hubSource.ts); 3. claim the
 //      version with the repository's pending marker (repo/pending.ts), store the files, check each LFS
@@ -12,22 +12,23 @@
 // it sorts with the date versions of the layout and names the exact commit it came from.
 import type { Readable } from 'node:stream';
 import { RepoError, isAbort } from '../errors';
-import { artifactKey, pendingKey, versionManifestKey } from '../layout';
+import { artifactKey } from '../layout';
 import type { VersionManifest } from '../layout';
 import { todayVersion, validateName } from '../names';
-import { claimVersion, HEARTBEAT_MS, newMarker } from '../repo/pending';
+import { claimVersion, keepMarker, publishManifest } from '../repo/pending';
 import type { DoneFile } from '../repo/pending';
 import { removeUnpublished } from '../repo/upload';
-import { defaultWho } from '../repo/util';
+import { defaultWho, forEachLimit } from '../repo/util';
 import type { Storage } from '../storage/storage';
 import type { FileProgress } from '../types';
 import { hubError } from './hubErrors';
 import { openHub, openHubFile, readSnapshot, selectFiles } from './hubSource';
 import type { HubFile, HubSession } from './hubSource';
-import { streamUploaderFor } from './streamUpload';
-import type { StreamUploader } from './streamUpload';
 
 export type { HubFile } from './hubSource';
+
+/** How one body reaches the storage: Storage.uploadStream, or a wrapper of it. */
+export type StreamUploader = Storage['uploadStream'];
 
 export interface HubImportOptions {
   /** 'org/name' (or a bare legacy name like 'gpt2') */
@@ -49,7 +50,7 @@ export interface HubImportOptions {
   readonly onProgress?: (p: FileProgress) => void;
   /** Files transferred at the same time (default 2). */
   readonly concurrency?: number;
-  /** How bodies reach the storage; default: the backend's uploadStream, else the temp-file fallback. */
+  /** How bodies reach the storage; default: the storage's uploadStream. */
   readonly upload?: StreamUploader;
 }
 
@@ -97,50 +98,33 @@ async function publish(opts: HubImportOptions, hub: HubSession, plan: Plan): Pro
   const { commit, version, files } = plan;
   const who = opts.who ?? defaultWho();
   const obj = `${model}@${version}`;
-  const upload = opts.upload ?? streamUploaderFor(storage);
+  const upload: StreamUploader = opts.upload ?? ((key, body, size, o) => storage.uploadStream(key, body, size, o));
   const planned = files.map((f) => ({ name: f.path, size: f.size, localPath: `${hub.endpoint}/${hub.repo}/resolve/${commit}/${f.path}` }));
   const doneBefore = await claimVersion(storage, who, model, version, planned);
-
-  const done = new Map<string, DoneFile>();
-  let markerChain: Promise<unknown> = Promise.resolve();
-  const saveMarker = (): void => {
-    const body = JSON.stringify(newMarker(model, version, who, planned, [...done.values()]));
-    markerChain = markerChain.then(() => storage.putText(pendingKey(model, version), body, { contentType: 'application/json' })).catch(() => undefined);
-  };
-  const heartbeat = setInterval(saveMarker, HEARTBEAT_MS);
-  heartbeat.unref();
-
+  const marker = keepMarker(storage, who, model, version, planned);
   try {
     await forEachLimit(files, opts.concurrency ?? 2, async (f) => {
       const key = artifactKey(model, version, f.path);
       const before = doneBefore.find((d) => d.name === f.path && (!f.lfsSha256 || d.sha256 === f.lfsSha256));
       if (before && (await storage.stat(key, signal))?.size === f.size) {
-        done.set(f.path, before);
+        marker.done.set(f.path, before);
         opts.onProgress?.({ file: f.path, stored: f.size, total: f.size, resumed: f.size });
         return;
       }
-      done.set(f.path, await storeOne(hub, commit, f, key, storage, upload, opts));
-      saveMarker();
+      marker.done.set(f.path, await storeOne(hub, commit, f, key, storage, upload, opts));
+      marker.save();
     });
-    clearInterval(heartbeat);
-    await markerChain;
+    await marker.stop();
     signal?.throwIfAborted();
     const manifest: VersionManifest = {
       schema: 1, model, version, created: new Date().toISOString(), createdBy: who,
-      files: files.map((f) => done.get(f.path) as DoneFile),
+      files: files.map((f) => marker.done.get(f.path) as DoneFile),
       source: { huggingface: hub.repo, revision: commit, requestedRevision: plan.revision, endpoint: hub.endpoint },
     };
-    try {
-      await storage.putText(versionManifestKey(model, version), `${JSON.stringify(manifest, null, 2)}\n`, { ifAbsent: true, contentType: 'application/json' });
-    } catch (e) {
-      if (e instanceof RepoError && e.code === 'Exists') throw new RepoError('Exists', 'import', obj, 'the version was published by someone else meanwhile');
-      throw e;
-    }
-    await storage.delete([pendingKey(model, version)]);
+    await publishManifest(storage, manifest, 'import');
     return manifest;
   } catch (e) {
-    clearInterval(heartbeat);
-    await markerChain;
+    await marker.stop();
     const aborted = isAbort(e) || signal?.aborted;
     if (aborted || (e instanceof RepoError && e.code === 'Integrity')) {
       await removeUnpublished(storage, model, version, planned).catch(() => undefined);
@@ -183,18 +167,4 @@ async function storeOne(hub: HubSession, commit: string, f: HubFile, key: string
       { details: { sha256: r.sha256, expected: f.lfsSha256 } });
   }
   return { name: f.path, size: r.size, sha256: r.sha256 };
-}
-
-/** Runs fn per item, at most `limit` at once; after the first failure starts nothing new, waits, throws it. */
-async function forEachLimit<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  let failure: { e: unknown } | undefined;
-  const worker = async (): Promise<void> => {
-    while (!failure && next < items.length) {
-      const item = items[next++];
-      try { await fn(item); } catch (e) { failure ??= { e }; }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(Math.max(1, limit), items.length) }, worker));
-  if (failure) throw failure.e;
 }

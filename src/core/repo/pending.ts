@@ -3,9 +3,12 @@
 // It records the files (names and sizes) and, as they finish, their sha256, so an interrupted upload
 // started again with the same files takes the marker over and skips what is already stored. A marker
 // still refreshed by a live uploader (a heartbeat, or a live pid on this machine) is never taken over.
+// The steps every publisher shares (a local upload, repo/upload.ts; a Hub import, hf/hubImport.ts) are
+// here too: keeping the marker fresh while files are stored, and publishing the manifest last.
 import * as os from 'node:os';
 import { RepoError } from '../errors';
 import { pendingKey, versionManifestKey } from '../layout';
+import type { VersionManifest } from '../layout';
 import type { Storage } from '../storage/storage';
 import type { LocalFile } from './localFiles';
 import { ModelView } from './modelView';
@@ -104,4 +107,48 @@ export async function claimVersion(storage: Storage, who: string, model: string,
     throw new RepoError('Exists', 'upload', obj, 'the version was just published by someone else');
   }
   return done;
+}
+
+export interface MarkerKeeper {
+  /** The files stored so far, by name; the marker records them for a resume. */
+  readonly done: Map<string, DoneFile>;
+  /** Queues a rewrite of the marker with what is done now. */
+  save(): void;
+  /** Stops the heartbeat and waits for the last rewrite. */
+  stop(): Promise<void>;
+}
+
+/** Keeps the marker of a running upload fresh: rewritten after each stored file and on a heartbeat,
+ *  one write at a time, in order (a failed write just waits for the next). */
+export function keepMarker(storage: Storage, who: string, model: string, version: string, files: readonly LocalFile[]): MarkerKeeper {
+  const done = new Map<string, DoneFile>();
+  const started = new Date().toISOString();
+  let chain: Promise<unknown> = Promise.resolve();
+  const save = (): void => {
+    const body = JSON.stringify(newMarker(model, version, who, files, [...done.values()], started));
+    chain = chain.then(() => storage.putText(pendingKey(model, version), body, { contentType: 'application/json' })).catch(() => undefined);
+  };
+  const heartbeat = setInterval(save, HEARTBEAT_MS);
+  heartbeat.unref();
+  return {
+    done,
+    save,
+    stop: async () => {
+      clearInterval(heartbeat);
+      await chain;
+    },
+  };
+}
+
+/** Publishes a version: the manifest is written create-only (a version is published once), then the
+ *  marker goes. Exists when someone else published the version meanwhile. */
+export async function publishManifest(storage: Storage, manifest: VersionManifest, action: string): Promise<void> {
+  const { model, version } = manifest;
+  try {
+    await storage.putText(versionManifestKey(model, version), `${JSON.stringify(manifest, null, 2)}\n`, { ifAbsent: true, contentType: 'application/json' });
+  } catch (e) {
+    if (e instanceof RepoError && e.code === 'Exists') throw new RepoError('Exists', action, `${model}@${version}`, 'the version was published by someone else meanwhile');
+    throw e;
+  }
+  await storage.delete([pendingKey(model, version)]);
 }

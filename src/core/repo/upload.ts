@@ -3,16 +3,16 @@
 // the marker. Until the manifest exists the version is hidden and cannot be tagged. A failure leaves
 // the marker and partial uploads so the same command resumes; a cancel (AbortSignal) removes them all.
 import { RepoError, isAbort } from '../errors';
-import { artifactKey, pendingKey, versionManifestKey, versionPrefix } from '../layout';
+import { artifactKey, pendingKey, versionPrefix } from '../layout';
 import type { VersionManifest } from '../layout';
 import { validateName } from '../names';
 import type { Storage } from '../storage/storage';
 import type { FileProgress } from '../types';
 import { expandPaths } from './localFiles';
 import type { LocalFile } from './localFiles';
-import { HEARTBEAT_MS, claimVersion, newMarker } from './pending';
+import { claimVersion, keepMarker, publishManifest } from './pending';
 import type { DoneFile } from './pending';
-import { listAll, throwIfAborted } from './util';
+import { forEachLimit, listAll, throwIfAborted } from './util';
 
 export interface UploadOpts {
   readonly signal?: AbortSignal;
@@ -44,25 +44,16 @@ export async function uploadVersion(storage: Storage, who: string, model: string
 async function publish(storage: Storage, who: string, model: string, version: string, files: readonly LocalFile[],
   doneBefore: readonly DoneFile[], opts: UploadOpts): Promise<VersionManifest> {
   const obj = `${model}@${version}`;
-  const done = new Map<string, DoneFile>();
-  const started = new Date().toISOString();
-  // Marker rewrites (progress + heartbeat) go one at a time, in order.
-  let markerChain: Promise<unknown> = Promise.resolve();
-  const saveMarker = (): void => {
-    const body = JSON.stringify(newMarker(model, version, who, files, [...done.values()], started));
-    markerChain = markerChain.then(() => storage.putText(pendingKey(model, version), body, { contentType: 'application/json' })).catch(() => undefined);
-  };
-  const heartbeat = setInterval(saveMarker, HEARTBEAT_MS);
-  heartbeat.unref();
+  const marker = keepMarker(storage, who, model, version, files);
   try {
-    await forEachFile(files, opts.concurrency ?? 2, async (f) => {
+    await forEachLimit(files, opts.concurrency ?? 2, async (f) => {
       throwIfAborted(opts.signal, 'upload', obj);
       const key = artifactKey(model, version, f.name);
       const before = doneBefore.find((d) => d.name === f.name);
       if (before) {
         const st = await storage.stat(key, opts.signal);
         if (st && st.size === f.size) {
-          done.set(f.name, before);
+          marker.done.set(f.name, before);
           opts.onProgress?.({ file: f.name, stored: f.size, total: f.size, resumed: f.size });
           return;
         }
@@ -72,52 +63,25 @@ async function publish(storage: Storage, who: string, model: string, version: st
         onProgress: (p) => opts.onProgress?.({ file: f.name, stored: p.stored, total: p.total, resumed: p.resumed }),
       });
       if (r.size !== f.size) throw new RepoError('Integrity', 'upload', `${obj}/${f.name}`, `stored ${r.size} bytes, expected ${f.size}`);
-      done.set(f.name, { name: f.name, size: r.size, sha256: r.sha256 });
-      saveMarker();
+      marker.done.set(f.name, { name: f.name, size: r.size, sha256: r.sha256 });
+      marker.save();
     });
-    clearInterval(heartbeat);
-    await markerChain;
+    await marker.stop();
     throwIfAborted(opts.signal, 'upload', obj);
     const manifest: VersionManifest = {
       schema: 1, model, version, created: new Date().toISOString(), createdBy: who,
-      files: files.map((f) => done.get(f.name) as DoneFile),
+      files: files.map((f) => marker.done.get(f.name) as DoneFile),
     };
-    try {
-      await storage.putText(versionManifestKey(model, version), `${JSON.stringify(manifest, null, 2)}\n`, { ifAbsent: true, contentType: 'application/json' });
-    } catch (e) {
-      if (e instanceof RepoError && e.code === 'Exists') throw new RepoError('Exists', 'upload', obj, 'the version was published by someone else meanwhile');
-      throw e;
-    }
-    await storage.delete([pendingKey(model, version)]);
+    await publishManifest(storage, manifest, 'upload');
     return manifest;
   } catch (e) {
-    clearInterval(heartbeat);
-    await markerChain;
+    await marker.stop();
     if (isAbort(e) || opts.signal?.aborted) {
       await removeUnpublished(storage, model, version, files);
       throw new RepoError('Aborted', 'upload', obj, 'cancelled; nothing of this version was kept', { cause: e });
     }
     throw e; // the marker and partial uploads stay, so running the same upload again resumes
   }
-}
-
-/** Runs `fn` per file, at most `limit` at once; after the first failure starts no new file, waits for
- *  the running ones, then throws that failure. */
-async function forEachFile(files: readonly LocalFile[], limit: number, fn: (f: LocalFile) => Promise<void>): Promise<void> {
-  let next = 0;
-  let failure: { e: unknown } | undefined;
-  const worker = async (): Promise<void> => {
-    while (!failure && next < files.length) {
-      const f = files[next++];
-      try {
-        await fn(f);
-      } catch (e) {
-        failure ??= { e };
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(Math.max(1, limit), files.length) }, worker));
-  if (failure) throw failure.e;
 }
 
 /** Removes every trace of an unpublished version: partial uploads, stored files, then the marker. */

@@ -15,7 +15,7 @@ import type { FsConnectionConfig } from '../connections/types';
 import type { LinkExpectation, LinkInfo, ListOptions, ListPage, ObjectInfo, PutOptions, Storage } from './storage';
 import { META_SUFFIX, TMP_SUFFIX, errno, fsError, isScratchName, keyPath, pruneEmpty, randomSuffix, scratchPath, throwIfAborted, withParent } from './fsPaths';
 import { withLock } from './fsLock';
-import { fsAbortUploads, fsDownloadFile, fsListPartialUploads, fsUploadFile } from './fsTransfer';
+import { fsAbortUploads, fsDownloadFile, fsListPartialUploads, fsUploadFile, fsUploadStream } from './fsTransfer';
 
 const DEFAULT_PAGE = 1000;
 const MAX_LINK_READ = 4096;
@@ -252,6 +252,7 @@ export function createFsStorage(cfg: FsConnectionConfig): Storage {
     readText,
     putText,
     uploadFile: (key, localPath, options) => fsUploadFile(root, key, localPath, options),
+    uploadStream: (key, body, size, options) => fsUploadStream(root, key, body, size, options),
     downloadFile: (key, localPath, options) => fsDownloadFile(root, key, localPath, options),
     abortUploads: (key) => fsAbortUploads(root, key),
     listPartialUploads: (prefix) => fsListPartialUploads(root, prefix),

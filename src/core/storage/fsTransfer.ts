@@ -3,16 +3,23 @@
 // An interrupted upload leaves `.<name>.modelrepo-partial` plus a sidecar recording the local file's
 // size and mtime; the next upload of the same local file hashes the already-written prefix from the
 // local file (no rewrite) and appends the rest. An AbortSignal abort deletes the partial.
+// A stream upload (uploadStream) is not resumable: it writes a hidden temp file and renames it into
+// place only when the length and the sha256 are right; any failure deletes the temp file.
 import { createHash } from 'node:crypto';
 import type { Hash } from 'node:crypto';
 import { createReadStream, createWriteStream, promises as fsp } from 'node:fs';
 import type { Stats } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
 import * as path from 'node:path';
 import { Transform } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { RepoError, isAbort } from '../errors';
-import type { DownloadOptions, UploadOptions, UploadResult } from './storage';
-import { PARTIAL_SUFFIX, SIDECAR_SUFFIX, errno, fsError, isScratchName, keyPath, scratchPath, throwIfAborted, withParent } from './fsPaths';
+import type { DownloadOptions, StreamUploadOptions, UploadOptions, UploadResult } from './storage';
+import {
+  PARTIAL_SUFFIX, SIDECAR_SUFFIX, TMP_SUFFIX, errno, fsError, isScratchName, keyPath, randomSuffix, scratchPath, throwIfAborted, withParent,
+} from './fsPaths';
+import { BodyReader } from './streamBody';
 
 const CHUNK = 1 << 20;
 
@@ -135,6 +142,41 @@ export async function fsUploadFile(root: string, key: string, localPath: string,
     }
     if (!resumable) await removeQuietly(partial, sidecar);
     throw fsError(e, 'upload', object);
+  }
+}
+
+export async function fsUploadStream(root: string, key: string, body: Readable, size: number,
+  options: StreamUploadOptions = {}): Promise<UploadResult> {
+  const dest = keyPath(root, key, 'upload');
+  const tmp = scratchPath(dest, `.${randomSuffix()}${TMP_SUFFIX}`);
+  const signal = options.signal;
+  const reader = new BodyReader(body, key, size, signal);
+  let fh: FileHandle | undefined;
+  try {
+    throwIfAborted(signal, 'upload', key);
+    fh = await withParent(tmp, () => fsp.open(tmp, 'wx'));
+    const buf = Buffer.allocUnsafe(Math.min(CHUNK, Math.max(size, 1)));
+    options.onProgress?.({ stored: 0, total: size, resumed: 0 });
+    while (reader.received < size) {
+      const len = Math.min(buf.length, size - reader.received);
+      await reader.fill(buf, len);
+      for (let off = 0; off < len;) off += (await fh.write(buf, off, len - off)).bytesWritten;
+      options.onProgress?.({ stored: reader.received, total: size, resumed: 0 });
+    }
+    const sha256 = await reader.finish(options.expectedSha256);
+    await fh.datasync();
+    await fh.close();
+    fh = undefined;
+    throwIfAborted(signal, 'upload', key);
+    await fsp.rename(tmp, dest);
+    return { key, size, sha256, resumedBytes: 0 };
+  } catch (e) {
+    await fh?.close().catch(() => undefined);
+    await removeQuietly(tmp);
+    if (isAbort(e) || signal?.aborted) throw new RepoError('Aborted', 'upload', key, 'cancelled', { cause: e });
+    throw fsError(e, 'upload', key);
+  } finally {
+    reader.close();
   }
 }
 

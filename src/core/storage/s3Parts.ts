@@ -3,7 +3,8 @@
 // earlier run already stored it, checked against the stored part's ETag (md5) and skipped.
 // Memory is bounded by the part buffers: (parallel + 1) x part size when that fits the budget;
 // when parts are too large for that (files of hundreds of GB), one part at a time is streamed
-// through a small pipe instead, so peak memory does not grow with the file.
+// through a small pipe instead, so peak memory does not grow with the file. The part-sending queue
+// (PartQueue) is shared with stream uploads (s3StreamUpload.ts).
 import { createHash } from 'node:crypto';
 import type { Hash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
@@ -18,28 +19,35 @@ import { partCount, partLength } from './s3Resume';
 import { unquote } from './s3Links';
 
 const MiB = 1024 * 1024;
-const STREAM_CHUNK = 1 * MiB;
+/** Chunks of a streamed part (file reads, pipe writes). */
+export const STREAM_CHUNK = 1 * MiB;
 
-export interface PassInput {
+/** Where parts go: one multipart upload. */
+export interface PartTarget {
   readonly ctx: S3Context;
   readonly key: string;
+  readonly uploadId: string;
+  readonly signal?: AbortSignal;
+}
+
+export type CompletedPart = { PartNumber: number; ETag: string };
+
+export interface PassInput extends PartTarget {
   readonly localPath: string;
   readonly fh: FileHandle;
   readonly size: number;
-  readonly uploadId: string;
   readonly partSize: number;
   readonly parallel: number;
   /** Shared with every other transfer of this storage. */
   readonly pool: BufferPool;
   readonly existing: Map<number, StoredPart>;
-  readonly signal?: AbortSignal;
   /** Called after each part is stored or found; bytes = the part's length. */
   readonly onPart: (n: number, bytes: number, resumed: boolean) => void;
 }
 
 export interface PassResult {
   readonly sha256: string;
-  readonly parts: { PartNumber: number; ETag: string }[];
+  readonly parts: CompletedPart[];
   /** The first error that stopped the pass (the parts stored so far stay on the server). */
   readonly error?: unknown;
 }
@@ -54,67 +62,150 @@ async function readFully(fh: FileHandle, buf: Buffer, len: number, pos: number, 
   }
 }
 
-function sendPart(p: PassInput, n: number, body: Buffer | NodeJS.ReadableStream, length: number): Promise<string> {
-  // A stream cannot be replayed by an SDK retry: streamed parts go once, and are retried here.
+export function sendPart(p: PartTarget, n: number, body: Buffer | NodeJS.ReadableStream, length: number): Promise<string> {
+  // A stream cannot be replayed by an SDK retry: streamed parts go once (file parts are retried here).
   const client = Buffer.isBuffer(body) ? p.ctx.client : p.ctx.casClient;
   return client.send(new UploadPartCommand({
     Bucket: p.ctx.bucket, Key: p.ctx.fullKey(p.key), UploadId: p.uploadId, PartNumber: n,
     Body: body as Buffer, ContentLength: length,
-  }), { abortSignal: p.signal }).then((out) => out.ETag ?? '');
+  }), { abortSignal: p.signal }).then((out) => unquote(out.ETag));
+}
+
+/** Sends buffered parts, at most `parallel` at once, each buffer going back to the pool when its part
+ *  is stored. The first failure stops it: nothing new starts, and drain() reports that failure. */
+export class PartQueue {
+  readonly parts: CompletedPart[] = [];
+  private readonly inflight = new Set<Promise<void>>();
+  private error: unknown;
+
+  constructor(private readonly target: PartTarget, private readonly parallel: number, private readonly pool: BufferPool,
+    private readonly onSent: (n: number, bytes: number) => void) {}
+
+  get stopped(): boolean {
+    return this.error !== undefined || !!this.target.signal?.aborted;
+  }
+
+  fail(e: unknown): void {
+    this.error ??= e;
+  }
+
+  /** Sends buf[0, len) as part n once a slot is free; returns false (buffer released) when stopped meanwhile. */
+  async send(n: number, buf: Buffer, len: number): Promise<boolean> {
+    while (this.inflight.size >= this.parallel) await Promise.race(this.inflight);
+    if (this.stopped) {
+      this.pool.release(buf);
+      return false;
+    }
+    const task: Promise<void> = sendPart(this.target, n, buf.subarray(0, len), len)
+      .then((etag) => {
+        this.parts.push({ PartNumber: n, ETag: etag });
+        this.onSent(n, len);
+      })
+      .catch((e: unknown) => this.fail(e))
+      .finally(() => {
+        this.pool.release(buf);
+        this.inflight.delete(task);
+      });
+    this.inflight.add(task);
+    return true;
+  }
+
+  /** Waits for the parts in flight; the first error, if any. */
+  async drain(): Promise<unknown> {
+    await Promise.all(this.inflight);
+    return this.error;
+  }
 }
 
 /** Parts held in memory: up to `parallel` sending while the next one is read. */
 async function bufferedPass(p: PassInput, parallel: number, hash: Hash, parts: PassResult['parts']): Promise<unknown> {
   const count = partCount(p.size, p.partSize);
-  const inflight = new Set<Promise<void>>();
-  let error: unknown;
-  const fail = (e: unknown): void => {
-    error ??= e;
-  };
-  for (let n = 1; n <= count && error === undefined && !p.signal?.aborted; n++) {
+  const queue = new PartQueue(p, parallel, p.pool, (n, bytes) => p.onPart(n, bytes, false));
+  for (let n = 1; n <= count && !queue.stopped; n++) {
     // At most `parallel` parts are sending while this one is read: parallel + 1 buffers in all.
     const buf = await p.pool.acquire(p.partSize);
     const len = partLength(p.size, p.partSize, n);
     const data = buf.subarray(0, len);
+    let stored: StoredPart | undefined;
     try {
       await readFully(p.fh, buf, len, (n - 1) * p.partSize, p.localPath);
       hash.update(data);
       const have = p.existing.get(n);
-      if (have && have.size === len && have.etag === md5(data)) {
-        parts.push({ PartNumber: n, ETag: have.etag });
-        p.pool.release(buf);
-        p.onPart(n, len, true);
-        continue;
-      }
+      if (have && have.size === len && have.etag === md5(data)) stored = have;
     } catch (e) {
       p.pool.release(buf);
-      fail(e);
+      queue.fail(e);
       break;
     }
-    while (inflight.size >= parallel) await Promise.race(inflight);
-    if (error !== undefined || p.signal?.aborted) {
+    if (stored) {
+      // Released exactly once, before the progress callback (which may throw).
       p.pool.release(buf);
-      break;
+      parts.push({ PartNumber: n, ETag: stored.etag });
+      try {
+        p.onPart(n, len, true);
+      } catch (e) {
+        queue.fail(e);
+        break;
+      }
+      continue;
     }
-    const task: Promise<void> = sendPart(p, n, data, len)
-      .then((etag) => {
-        parts.push({ PartNumber: n, ETag: unquote(etag) });
-        p.onPart(n, len, false);
-      }, fail)
-      .catch(fail)
-      .finally(() => {
-        p.pool.release(buf);
-        inflight.delete(task);
-      });
-    inflight.add(task);
+    await queue.send(n, buf, len);
   }
-  await Promise.all(inflight);
+  const error = await queue.drain();
+  parts.push(...queue.parts);
   return error;
+}
+
+/** One part sent while it is produced, through a small pipe (no part buffer). The SDK cannot retry a
+ *  stream, so a failed send is only reported: end() gives undefined and `error` says why. */
+export class PartPipe {
+  error: unknown;
+  private readonly pipe = new PassThrough({ highWaterMark: 4 * STREAM_CHUNK });
+  private readonly sending: Promise<string>;
+  /** Ends the request itself: a destroyed body alone leaves it waiting for the server's timeout. */
+  private readonly stop = new AbortController();
+
+  constructor(target: PartTarget, n: number, len: number) {
+    const onAbort = (): void => this.stop.abort();
+    target.signal?.addEventListener('abort', onAbort, { once: true });
+    this.sending = sendPart({ ...target, signal: this.stop.signal }, n, this.pipe, len).catch((e: unknown) => {
+      this.error = e;
+      this.pipe.destroy();
+      return '';
+    }).finally(() => target.signal?.removeEventListener('abort', onAbort));
+  }
+
+  /** Writes a chunk, waiting while the request is behind; ignored once the send failed. */
+  async write(chunk: Buffer): Promise<void> {
+    if (this.error !== undefined || this.pipe.write(chunk)) return;
+    await new Promise<void>((resolve) => {
+      const done = (): void => {
+        this.pipe.off('drain', done).off('close', done);
+        resolve();
+      };
+      this.pipe.on('drain', done).on('close', done);
+    });
+  }
+
+  /** All bytes written: the part's ETag, or undefined when the send failed. */
+  async end(): Promise<string | undefined> {
+    this.pipe.end();
+    const etag = await this.sending;
+    return this.error === undefined ? etag : undefined;
+  }
+
+  /** Gives the part up (its request fails), e.g. when the source failed. */
+  async abandon(): Promise<void> {
+    this.stop.abort();
+    this.pipe.destroy();
+    await this.sending;
+  }
 }
 
 /** One part at a time through a small pipe: memory stays at a few MiB whatever the part size. */
 async function streamedPass(p: PassInput, hash: Hash, parts: PassResult['parts']): Promise<unknown> {
   const count = partCount(p.size, p.partSize);
+  let pipe: PartPipe | undefined;
   try {
     for (let n = 1; n <= count; n++) {
       if (p.signal?.aborted) return undefined;
@@ -122,28 +213,17 @@ async function streamedPass(p: PassInput, hash: Hash, parts: PassResult['parts']
       const len = partLength(p.size, p.partSize, n);
       const have = p.existing.get(n);
       const check = have && have.size === len ? createHash('md5') : undefined;
-      const pipe = check ? undefined : new PassThrough({ highWaterMark: 4 * STREAM_CHUNK });
-      let sendError: unknown;
-      const sending = pipe && sendPart(p, n, pipe, len).catch((e) => {
-        sendError = e;
-        pipe.destroy();
-        return '';
-      });
+      pipe = check ? undefined : new PartPipe(p, n, len);
       for (let off = 0; off < len;) {
         const chunk = Buffer.allocUnsafe(Math.min(STREAM_CHUNK, len - off));
         await readFully(p.fh, chunk, chunk.length, start + off, p.localPath);
         off += chunk.length;
         hash.update(chunk);
         check?.update(chunk);
-        if (pipe && sendError === undefined && !pipe.write(chunk)) {
-          await new Promise<void>((resolve) => {
-            pipe.once('drain', resolve);
-            pipe.once('close', resolve);
-          });
-        }
+        await pipe?.write(chunk);
       }
-      pipe?.end();
-      let etag = sending ? await sending : '';
+      let etag = await pipe?.end();
+      pipe = undefined;
       if (check && have?.etag === check.digest('hex')) {
         parts.push({ PartNumber: n, ETag: have.etag });
         p.onPart(n, len, true);
@@ -151,14 +231,13 @@ async function streamedPass(p: PassInput, hash: Hash, parts: PassResult['parts']
       }
       if (p.signal?.aborted) return undefined;
       // A failed send, or a stored part that differs: send it again from the file (the hash is done).
-      if (!sending || sendError !== undefined) {
-        etag = await sendPart(p, n, createReadStream(p.localPath, { start, end: start + len - 1 }), len);
-      }
-      parts.push({ PartNumber: n, ETag: unquote(etag) });
+      etag ??= await sendPart(p, n, createReadStream(p.localPath, { start, end: start + len - 1 }), len);
+      parts.push({ PartNumber: n, ETag: etag });
       p.onPart(n, len, false);
     }
     return undefined;
   } catch (e) {
+    await pipe?.abandon();
     return e;
   }
 }
@@ -174,5 +253,3 @@ export async function runPass(p: PassInput): Promise<PassResult> {
   parts.sort((a, b) => a.PartNumber - b.PartNumber);
   return { sha256: hash.digest('hex'), parts, error };
 }
-
-export { STREAM_CHUNK };

@@ -1,7 +1,7 @@
 // The S3 backend of the Storage interface (storage.ts), tested against Ceph RGW. This module wires
 // the pieces: client and key mapping (s3Client.ts), conditional writes and links (s3Links.ts),
-// resumable multipart uploads (s3Upload.ts, s3Parts.ts, s3Resume.ts), parallel downloads
-// (s3Download.ts) and error mapping (s3Errors.ts). Keys are relative to bucket + prefix.
+// resumable multipart uploads (s3Upload.ts, s3Parts.ts, s3Resume.ts), stream uploads (s3StreamUpload.ts),
+// parallel downloads (s3Download.ts) and error mapping (s3Errors.ts). Keys are relative to bucket + prefix.
 import { Readable } from 'node:stream';
 import {
   DeleteObjectsCommand, GetObjectCommand, HeadObjectCommand, ListBucketsCommand, ListObjectsV2Command, PutObjectCommand,
@@ -18,6 +18,7 @@ import type { DownloadTuning } from './s3Download';
 import { isInvalidRange, isNotFound, toRepoError } from './s3Errors';
 import { bodyBytes, conditionalPut, deleteLink, readLink, unquote, writeLink } from './s3Links';
 import { abortUploads, listParts, listPartialUploads, listUploads } from './s3Resume';
+import { uploadStream } from './s3StreamUpload';
 import { uploadFile } from './s3Upload';
 import type { UploadTuning } from './s3Upload';
 
@@ -131,6 +132,7 @@ export function createS3Storage(cfg: S3ConnectionConfig, options: S3StorageOptio
     },
 
     uploadFile: (key, localPath, opts = {}) => pool.run(() => uploadFile(ctx, key, localPath, opts, uploadTuning)),
+    uploadStream: (key, body, size, opts = {}) => pool.run(() => uploadStream(ctx, key, body, size, opts, uploadTuning)),
     downloadFile: (key, localPath, opts = {}) => pool.run(() => downloadFile(ctx, key, localPath, opts, downloadTuning)),
     abortUploads: (key) => abortUploads(ctx, key),
     listPartialUploads: (prefix) => listPartialUploads(ctx, prefix),

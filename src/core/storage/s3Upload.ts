@@ -16,13 +16,14 @@ import type { S3Context } from './s3Client';
 import { isNoSuchUpload, isNotFound, toRepoError } from './s3Errors';
 import { unquote } from './s3Links';
 import { runPass } from './s3Parts';
+import type { CompletedPart } from './s3Parts';
 import {
   abortUpload, choosePartSize, findResumable, listUploads, partCount, partLength, S3_MIN_PART,
 } from './s3Resume';
 
 const MiB = 1024 * 1024;
 /** Files up to this size (and up to one part) go in a single PUT from memory. */
-const SINGLE_PUT_MAX = 32 * MiB;
+export const SINGLE_PUT_MAX = 32 * MiB;
 
 export interface UploadTuning {
   /** Part buffers, shared by all transfers of the storage. */
@@ -33,10 +34,10 @@ export interface UploadTuning {
   readonly onPartSent?: (key: string, partNumber: number, bytes: number) => void;
 }
 
-const META_SIZE = 'modelrepo-size';
+export const META_SIZE = 'modelrepo-size';
 const META_MTIME = 'modelrepo-mtime';
-const META_PART = 'modelrepo-part-size';
-const META_SHA = 'modelrepo-sha256';
+export const META_PART = 'modelrepo-part-size';
+export const META_SHA = 'modelrepo-sha256';
 
 interface Job {
   readonly ctx: S3Context;
@@ -46,6 +47,7 @@ interface Job {
   readonly size: number;
   /** Seconds since the epoch, as stored in the object metadata. */
   readonly mtime: string;
+  readonly mtimeMs: number;
   readonly opts: UploadOptions;
 }
 
@@ -53,7 +55,7 @@ interface Job {
  *  picks candidates; the bytes themselves are checked against the stored md5s. */
 const mtimeOf = (ms: number): string => String(Math.round(ms / 1000));
 
-const aborted = (key: string): RepoError => new RepoError('Aborted', 'upload', key, 'cancelled');
+export const aborted = (key: string): RepoError => new RepoError('Aborted', 'upload', key, 'cancelled');
 
 async function readAll(fh: FileHandle, size: number, path: string): Promise<Buffer> {
   const buf = Buffer.allocUnsafe(size);
@@ -124,7 +126,7 @@ async function alreadyStored(job: Job): Promise<UploadResult | undefined> {
 }
 
 /** Aborts the upload and makes sure ListMultipartUploads no longer shows it. */
-async function dropUpload(ctx: S3Context, fullKey: string, uploadId: string): Promise<void> {
+export async function dropUpload(ctx: S3Context, fullKey: string, uploadId: string): Promise<void> {
   for (let attempt = 0; attempt < 3; attempt++) {
     await abortUpload(ctx, fullKey, uploadId);
     const left = await listUploads(ctx, fullKey, 'abort upload of', fullKey);
@@ -133,8 +135,7 @@ async function dropUpload(ctx: S3Context, fullKey: string, uploadId: string): Pr
   }
 }
 
-async function complete(job: Job, uploadId: string, parts: { PartNumber: number; ETag: string }[]): Promise<void> {
-  const { ctx, key } = job;
+export async function complete(ctx: S3Context, key: string, size: number, uploadId: string, parts: CompletedPart[]): Promise<void> {
   try {
     await ctx.client.send(new CompleteMultipartUploadCommand({
       Bucket: ctx.bucket, Key: ctx.fullKey(key), UploadId: uploadId, MultipartUpload: { Parts: parts },
@@ -143,7 +144,7 @@ async function complete(job: Job, uploadId: string, parts: { PartNumber: number;
     // A retried Complete whose first attempt landed finds the upload gone: check the object instead.
     if (isNoSuchUpload(e)) {
       const head = await ctx.client.send(new HeadObjectCommand({ Bucket: ctx.bucket, Key: ctx.fullKey(key) })).catch(() => undefined);
-      if (head?.ContentLength === job.size && unquote(head.ETag).endsWith(`-${parts.length}`)) return;
+      if (head?.ContentLength === size && unquote(head.ETag).endsWith(`-${parts.length}`)) return;
     }
     throw toRepoError(e, 'upload', key, ctx.endpointLabel);
   }
@@ -186,14 +187,14 @@ async function multipart(job: Job, tuning: UploadTuning): Promise<UploadResult> 
     throw aborted(key);
   }
   const st = await job.fh.stat();
-  const changed = mtimeOf(st.mtimeMs) !== job.mtime || st.size !== size;
+  const changed = st.mtimeMs !== job.mtimeMs || st.size !== size;
   if (res.error !== undefined || changed) {
     // A file that changed mid-way left parts of two contents: never worth resuming.
     if (opts.resumable === false || changed) await dropUpload(ctx, fullKey, plan.uploadId).catch(() => undefined);
     if (changed) throw new RepoError('Integrity', 'upload', job.localPath, 'the file changed while it was being uploaded');
     throw toRepoError(res.error, 'upload', key, ctx.endpointLabel);
   }
-  await complete(job, plan.uploadId, res.parts);
+  await complete(ctx, key, size, plan.uploadId, res.parts);
   return { key, size, sha256: res.sha256, resumedBytes: resumed };
 }
 
@@ -211,7 +212,7 @@ export async function uploadFile(ctx: S3Context, key: string, localPath: string,
   try {
     const st = await fh.stat();
     if (!st.isFile()) throw new RepoError('InvalidName', 'upload', localPath, 'not a regular file');
-    const job: Job = { ctx, key, localPath, fh, size: st.size, mtime: mtimeOf(st.mtimeMs), opts };
+    const job: Job = { ctx, key, localPath, fh, size: st.size, mtime: mtimeOf(st.mtimeMs), mtimeMs: st.mtimeMs, opts };
     return await multipart(job, tuning);
   } catch (e) {
     if (opts.signal?.aborted) throw aborted(key);

@@ -65,6 +65,12 @@ export interface UploadOptions {
   readonly partSize?: number;
 }
 
+/** Options of a stream upload: not resumable (a stream cannot be read again). */
+export interface StreamUploadOptions extends Omit<UploadOptions, 'resumable'> {
+  /** sha256 hex the body must have; the object becomes visible only when it matches (else Integrity). */
+  readonly expectedSha256?: string;
+}
+
 export interface UploadResult {
   readonly key: string;
   readonly size: number;
@@ -100,11 +106,13 @@ export interface Storage {
   /** Downloads `key` to a local file (written to a temp name, renamed when complete), hashing it with
    *  sha256 in the same pass. The S3 backend may use parallel ranged GETs. */
   downloadFile(key: string, localPath: string, options?: DownloadOptions): Promise<{ size: number; sha256: string }>;
-  /** Streams exactly `size` bytes from `body` to `key` (not resumable), hashing sha256 in the same pass.
-   *  With expectedSha256 the object becomes visible only if the hash matches, else Integrity and nothing at
-   *  `key`. Errors and aborts remove what was written. Optional until both backends have it. */
-  uploadStream?(key: string, body: Readable, size: number,
-    options?: Omit<UploadOptions, 'resumable'> & { readonly expectedSha256?: string }): Promise<UploadResult>;
+  /** Streams exactly `size` bytes from `body` to `key` (not resumable), hashing sha256 in the same pass,
+   *  with bounded memory (S3: one PutObject for a body up to one part, else multipart with the part size
+   *  chosen from `size`; filesystem: temp file + rename). The object becomes visible only when the whole
+   *  body is in: a body shorter or longer than `size`, or (with expectedSha256) a hash mismatch, is
+   *  Integrity and this call leaves nothing at `key`. Errors and aborts remove what was written (no
+   *  partial upload is left); an abort or failure destroys `body`. */
+  uploadStream(key: string, body: Readable, size: number, options?: StreamUploadOptions): Promise<UploadResult>;
   /** Removes any partial (resumable) upload left for `key`. */
   abortUploads(key: string): Promise<void>;
   /** Lists keys that have partial uploads under `prefix` (S3 ListMultipartUploads). */
