@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs the editor-side tools into .tools/ (idempotent): Node 24 (code-server, vsce and
+# Installs the test tools into .tools/ (idempotent): Node 24 (code-server, vsce and
 # @kubernetes/client-node need it), playwright-core, @vscode/vsce, code-server, and Debian's chromium.
 # Only the npm registry and Debian's packages are used.  Source it to get NODE24_BIN, CODE_SERVER, TOOLS.
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -11,6 +11,7 @@ tlog() { echo "[tools] $*" >&2; }
 need_apt=()
 command -v chromium >/dev/null || need_apt+=(chromium)
 dpkg -s libkrb5-dev >/dev/null 2>&1 || need_apt+=(libkrb5-dev pkg-config)
+[ -x /usr/bin/aws ] || need_apt+=(awscli)   # the init containers' scripts run in the tests with Debian's aws-cli v2
 if [ ${#need_apt[@]} -gt 0 ]; then
   tlog "apt: ${need_apt[*]}"
   export DEBIAN_FRONTEND=noninteractive
