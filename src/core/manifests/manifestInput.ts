@@ -242,24 +242,10 @@ function sourceUri(location: S3Location | NfsLocation, a: ManifestArtifact): str
     : `nfs://${location.server}${location.path.replace(/\/+$/, '')}/${a.path}`;
 }
 
-export interface ManifestOptions {
-  readonly namespace?: string;
-  readonly name?: string;
-  readonly secretName?: string;
-  readonly credentials?: S3Credentials;
-  readonly resources?: ResourceSettings;
-  readonly port?: number;
-  readonly image?: string;
-  readonly modelFile?: string;
-  readonly ref?: string;
-  readonly kind?: WorkloadKind;
-  readonly runtime?: RuntimeName;
-  readonly mode?: ModelMode;
-  /** The tag to follow; default: the tag the reference started from. */
-  readonly tag?: string;
-  readonly replicas?: number;
-  readonly gpus?: number;
-}
+/** What a caller may choose for manifestInputFor; the rest comes from the reference and the connection. */
+export type ManifestOptions = Pick<ManifestInput,
+  'namespace' | 'name' | 'secretName' | 'credentials' | 'resources' | 'port' | 'image' | 'modelFile' | 'ref'
+  | 'kind' | 'runtime' | 'mode' | 'tag' | 'replicas' | 'gpus'>;
 
 /** The input for a resolved reference in a repository (pure: keys and paths come from the connection). */
 export function manifestInputFor(resolved: ResolvedRef, cfg: ConnectionConfig, opts: ManifestOptions = {}): ManifestInput {
