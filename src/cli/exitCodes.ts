@@ -13,8 +13,9 @@ export const EXIT = {
   network: 6,
   integrity: 7,
   refused: 8, // exists, in use
-  unusable: 9, // broken tag chain, unfinished version
-  cancelled: 130,
+  unusable: 9, // broken tag chain, unfinished version, unsafe name or corrupt record in storage
+  cancelled: 130, // Ctrl-C (SIGINT)
+  terminated: 143, // SIGTERM
 } as const;
 
 const BY_CODE: Record<ErrorCode, number> = {
@@ -30,6 +31,9 @@ const BY_CODE: Record<ErrorCode, number> = {
   InUse: EXIT.refused,
   BrokenLink: EXIT.unusable,
   Incomplete: EXIT.unusable,
+  Unsafe: EXIT.unusable,
+  Corrupt: EXIT.unusable,
+  Permission: EXIT.auth,
   Aborted: EXIT.cancelled,
   Storage: EXIT.unexpected,
 };

@@ -16,6 +16,9 @@ export type ErrorCode =
   | 'Integrity' // sha256 or size mismatch
   | 'Aborted' // cancelled by the user: never shown as an error
   | 'Config' // connection settings missing or wrong
+  | 'Unsafe' // a name, key or path read from storage is unsafe to use (traversal, look-alike, symlink leaving the root)
+  | 'Corrupt' // a record the tool wrote (version record, marker) is unreadable or contradicts what is stored
+  | 'Permission' // a local file or folder cannot be read or written (EACCES, EPERM)
   | 'Storage'; // anything else the storage reported
 
 const secrets = new Set<string>();
@@ -25,9 +28,18 @@ export function registerSecret(value: string | undefined): void {
   if (value && value.length >= 4) secrets.add(value);
 }
 
+/** Secrets that are recognisable by their shape, whoever registered them: the signature and
+ *  credential of a presigned URL, bearer tokens, and kubeconfig fields that carry keys. */
+const SHAPED: readonly [RegExp, string][] = [
+  [/(X-Amz-(?:Signature|Credential|Security-Token)=)[^&\s"'<>]+/gi, '$1***'],
+  [/(\bBearer\s+)[A-Za-z0-9._~+/=-]{8,}/g, '$1***'],
+  [/(\b(?:token|password|secret|client-key-data|client-certificate-data|id-token|refresh-token|access-token)["']?\s*[:=]\s*["']?)[^\s"',}]{4,}/gi, '$1***'],
+];
+
 export function redactSecrets(text: string): string {
   let out = text;
   for (const s of secrets) out = out.split(s).join('***');
+  for (const [re, to] of SHAPED) out = out.replace(re, to);
   return out;
 }
 

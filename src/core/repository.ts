@@ -11,6 +11,7 @@ import { listArtifacts, listModels, listTags, listVersions, resolveRef } from '.
 import { readHistory } from './repo/history';
 import { deleteTag, setTag } from './repo/tags';
 import { uploadVersion } from './repo/upload';
+import type { UploadOpts } from './repo/upload';
 import { defaultWho } from './repo/util';
 import { deleteVersion, download, shareUrl } from './repo/versions';
 
@@ -47,8 +48,7 @@ export class Repository {
   }
 
   /** Publishes a new version atomically. Throws Exists (published, legacy, or being uploaded), Aborted. */
-  upload(model: string, version: string, paths: string[],
-    opts?: { signal?: AbortSignal; onProgress?: (p: FileProgress) => void; concurrency?: number }): Promise<VersionManifest> {
+  upload(model: string, version: string, paths: string[], opts?: UploadOpts): Promise<VersionManifest> {
     return uploadVersion(this.storage, this.who, model, version, paths, opts);
   }
 

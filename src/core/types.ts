@@ -10,8 +10,12 @@ export interface ArtifactInfo {
   readonly modified: Date;
   /** Storage version token (S3 ETag) when the listing gave one: lets caches skip a request. */
   readonly etag?: string;
-  /** From the version manifest; undefined for versions written by other tools. */
+  /** From the version record, else from the checksum the tool attached to the object; undefined for
+   *  files written by other tools. */
   readonly sha256?: string;
+  /** Why the file cannot be used (an unsafe name, not in the version record, ...); `name` is then the
+   *  escaped form for display only. */
+  readonly problem?: string;
 }
 
 export type VersionState = 'complete' | 'legacy' | 'pending';
@@ -24,6 +28,16 @@ export interface VersionInfo {
   /** Tags whose chain ends in this version (or one of its files), e.g. ['latest', 'v2']. */
   readonly tags: readonly string[];
   readonly created?: Date;
+  /** Why the version cannot be used (unsafe name, symlink, corrupt record); `name` is then the
+   *  escaped form for display only. */
+  readonly problem?: string;
+}
+
+/** An entry a listing left out because it is refused (unsafe name, a symlink leaving the place). */
+export interface RefusedEntry {
+  /** The entry's name, escaped for display (showName). */
+  readonly name: string;
+  readonly reason: string;
 }
 
 export interface ResolvedRef {
@@ -47,6 +61,8 @@ export interface TagInfo {
   /** Resolved chain when the tag resolves; undefined with `problem` set when it is broken. */
   readonly resolved?: ResolvedRef;
   readonly problem?: string;
+  /** Set when the change landed but something after it failed (its history record was not written). */
+  readonly warning?: string;
 }
 
 /** A reference inside one repository: model plus a tag or a version (and optionally a file). */

@@ -34,7 +34,7 @@ describe('CLI formatting', () => {
 describe('CLI exit codes', () => {
   const expected: Record<ErrorCode, number> = {
     InvalidName: 2, InvalidRef: 2, Config: 2, NotFound: 3, Conflict: 4, Auth: 5, Network: 6, Integrity: 7,
-    Exists: 8, InUse: 8, BrokenLink: 9, Incomplete: 9, Aborted: 130, Storage: 1,
+    Exists: 8, InUse: 8, BrokenLink: 9, Incomplete: 9, Unsafe: 9, Corrupt: 9, Permission: 5, Aborted: 130, Storage: 1,
   };
   it('maps every core error code', () => {
     for (const [code, exit] of Object.entries(expected)) {

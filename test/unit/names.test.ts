@@ -43,15 +43,15 @@ describe('names: what is refused, and why', () => {
       assert.equal(nameProblem(kind, n), undefined, `${kind} ${n}`);
     }
   });
-  it('validateName throws InvalidName naming the kind and the value (control characters masked)', () => {
+  it('validateName throws InvalidName naming the kind and the value (control characters escaped)', () => {
     assert.equal(validateName('tag', 'v2'), 'v2');
     try {
       validateName('version', 'a\u0001b');
       assert.fail('should throw');
     } catch (e) {
       assert.ok(isRepoError(e, 'InvalidName'));
-      assert.equal(e.object, "'a?b'");
-      assert.match(e.message, /^Cannot use version name 'a\?b': the version name contains a control character$/);
+      assert.equal(e.object, "'a\\u{1}b'");
+      assert.match(e.message, /^Cannot use version name 'a\\u\{1\}b': the version name contains a control character$/);
     }
   });
 });

@@ -1,3 +1,5 @@
+import type { Timeouts } from '../timeouts';
+
 // Connection settings: what is needed to open a repository. Secrets are carried only in memory
 // (from SecretStorage, the environment, ~/.mc/config.json or ~/.aws/credentials) and never logged.
 
@@ -21,6 +23,8 @@ export interface S3ConnectionConfig {
   readonly credentials?: S3Credentials;
   /** AWS profile name for the default chain. */
   readonly profile?: string;
+  /** Deadlines of the connection's requests; unset fields come from the environment or the defaults. */
+  readonly timeouts?: Partial<Timeouts>;
 }
 
 export interface FsConnectionConfig {

@@ -19,6 +19,8 @@ export interface UploadOpts {
   readonly onProgress?: (p: FileProgress) => void;
   /** Files sent at the same time (each file may also send parts in parallel). Default 2. */
   readonly concurrency?: number;
+  /** Follow symbolic links inside uploaded folders even when they point outside the folder. */
+  readonly followSymlinks?: boolean;
 }
 
 /** Uploads running in this process, so a second one of the same version loses even on the same pid. */

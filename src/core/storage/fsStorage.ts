@@ -266,5 +266,6 @@ export function createFsStorage(cfg: FsConnectionConfig): Storage {
       return pathToFileURL(abs).href;
     },
     listBuckets: async () => [],
+    readChecksum: async () => undefined,
   };
 }

@@ -136,6 +136,7 @@ export function createS3Storage(cfg: S3ConnectionConfig, options: S3StorageOptio
     downloadFile: (key, localPath, opts = {}) => pool.run(() => downloadFile(ctx, key, localPath, opts, downloadTuning)),
     abortUploads: (key) => abortUploads(ctx, key),
     listPartialUploads: (prefix) => listPartialUploads(ctx, prefix),
+    readChecksum: async () => undefined,
 
     async partialUploadState(key: string): Promise<PartialUploadState[]> {
       const fullKey = ctx.fullKey(key);

@@ -4,6 +4,12 @@
 // contract tests run against both backends. Errors thrown are RepoError (errors.ts).
 import type { Readable } from 'node:stream';
 
+/** The largest object readText() reads: version records, markers and history entries are far smaller. */
+export const MAX_TEXT_BYTES = 16 * 1024 * 1024;
+
+/** The object tag (S3) or sidecar field (filesystem) holding the sha256 the tool attached. */
+export const CHECKSUM_TAG = 'modelrepo-sha256';
+
 export interface ObjectInfo {
   readonly key: string;
   readonly size: number;
@@ -18,6 +24,9 @@ export interface ListPage {
   readonly objects: readonly ObjectInfo[];
   /** Present when more entries follow; pass it back as `cursor`. */
   readonly cursor?: string;
+  /** Entries the backend will not follow or hand out, and why (a symlink outside tags/ in a folder
+   *  repository). They are in neither `prefixes` nor `objects`. */
+  readonly refused?: readonly { readonly key: string; readonly reason: string }[];
 }
 
 export interface ListOptions {
@@ -41,6 +50,9 @@ export type LinkExpectation = { readonly absent: true } | { readonly token: stri
 export interface PutOptions {
   /** Fail with code 'Exists' if the key is already there (S3 If-None-Match: *; O_EXCL on a filesystem). */
   readonly ifAbsent?: boolean;
+  /** Compare-and-swap: write only if the object is still the one with this etag (ObjectInfo.etag),
+   *  else Conflict (S3 If-Match; under the lock file on a filesystem). */
+  readonly ifMatch?: string;
   readonly contentType?: string;
   readonly signal?: AbortSignal;
 }
@@ -82,9 +94,18 @@ export interface UploadResult {
 
 export interface DownloadOptions {
   readonly signal?: AbortSignal;
-  readonly onProgress?: (p: { readonly stored: number; readonly total: number }) => void;
+  readonly onProgress?: (p: { readonly stored: number; readonly total: number; readonly resumed?: number }) => void;
   readonly concurrency?: number;
+  /** The file at localPath is replaced only when the bytes have this sha256; else Integrity, and
+   *  whatever was at localPath before is left as it was. */
+  readonly expectedSha256?: string;
 }
+
+/** Name of the partial file a download writes next to its destination. A download that was killed
+ *  leaves it; the next download of the same object (same ETag and size) resumes from it. */
+export const DOWNLOAD_PARTIAL_SUFFIX = '.modelrepo-download';
+/** The partial's sidecar (what object it holds, how far it is verified): `.<name>.modelrepo-download.json`. */
+export const DOWNLOAD_SIDECAR_SUFFIX = '.modelrepo-download.json';
 
 export interface Storage {
   /** 's3' or 'fs'. */
@@ -97,14 +118,18 @@ export interface Storage {
   stat(key: string, signal?: AbortSignal): Promise<ObjectInfo | undefined>;
   /** Streams the object (or a byte range, end inclusive). Throws NotFound. */
   read(key: string, range?: { start: number; end?: number }, signal?: AbortSignal): Promise<Readable>;
+  /** A small object as text; Corrupt when it is larger than MAX_TEXT_BYTES (a record never is). */
   readText(key: string, signal?: AbortSignal): Promise<string | undefined>;
   /** Writes a small object whole (version manifests, history records). */
   putText(key: string, body: string, options?: PutOptions): Promise<ObjectInfo>;
   /** Streams a local file to `key` (multipart on S3, temp file + rename on a filesystem), hashing it
    *  with sha256 in the same pass. Resumes an interrupted upload of the same local file to the same key. */
   uploadFile(key: string, localPath: string, options?: UploadOptions): Promise<UploadResult>;
-  /** Downloads `key` to a local file (written to a temp name, renamed when complete), hashing it with
-   *  sha256 in the same pass. The S3 backend may use parallel ranged GETs. */
+  /** Downloads `key` to a local file, hashing it with sha256 in the same pass. The bytes go to
+   *  `.<name>.modelrepo-download` next to localPath (plus a small sidecar that lets a later run resume
+   *  it); localPath is replaced by rename() only when the download is complete and, with
+   *  expectedSha256, verified. A cancel or a failure removes the partial file; a killed process leaves
+   *  it for the next run to resume or discard. The S3 backend may use parallel ranged GETs. */
   downloadFile(key: string, localPath: string, options?: DownloadOptions): Promise<{ size: number; sha256: string }>;
   /** Streams exactly `size` bytes from `body` to `key` (not resumable), hashing sha256 in the same pass,
    *  with bounded memory (S3: one PutObject for a body up to one part, else multipart with the part size
@@ -113,6 +138,10 @@ export interface Storage {
    *  Integrity and this call leaves nothing at `key`. Errors and aborts remove what was written (no
    *  partial upload is left); an abort or failure destroys `body`. */
   uploadStream(key: string, body: Readable, size: number, options?: StreamUploadOptions): Promise<UploadResult>;
+  /** The sha256 the tool attached to the object when it stored it (uploadFile and uploadStream attach
+   *  it: an S3 object tag, a sidecar on a filesystem), or undefined for objects written by other tools.
+   *  It lets a version whose record was deleted still be verified. */
+  readChecksum(key: string, signal?: AbortSignal): Promise<string | undefined>;
   /** Removes any partial (resumable) upload left for `key`. */
   abortUploads(key: string): Promise<void>;
   /** Lists keys that have partial uploads under `prefix` (S3 ListMultipartUploads). */
