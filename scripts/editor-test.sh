@@ -9,7 +9,7 @@
 # Each phase ends with a line "N passed, N failed" (scripts/test.sh adds them up); the script exits
 # non-zero when a test failed or a phase could not run (it says why). Servers listen on free ports only.
 # Usage: scripts/editor-test.sh [all|ext|host|browser]  (default all; host = ext)
-# Env:   S3_ENDPOINT AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_REGION (the real S3 server, see docs/TEAM.md)
+# Env:   S3_ENDPOINT AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_REGION (the real S3 server, see CONTRIBUTING.md)
 #        KEEP_RUNS (run folders kept in .run/, default 3), EXT_TEST_TIMEOUT_MS (default 300000),
 #        SHOTS_DIR (browser screenshots, default test-results/screenshots)
 set -uo pipefail

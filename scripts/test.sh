@@ -35,6 +35,8 @@ if [ "$WHAT" != unit ]; then
     log "starting Ceph RGW"
     exports=$(bash scripts/s3-server.sh start) || { echo "the S3 server could not start"; BROKEN+=("s3-server"); }
     eval "$exports"
+    # Stop at the end what this run started; a server the caller started keeps running.
+    trap 'log "stopping the Ceph RGW this run started"; bash scripts/s3-server.sh stop >/dev/null 2>&1' EXIT
   fi
   log "S3 server: ${S3_ENDPOINT:-none}"
 fi
