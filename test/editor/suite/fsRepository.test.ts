@@ -1,5 +1,5 @@
-// A folder repository through the real extension: the tree at each level (read through the provider
-// activate() returns) and each command's effect on the files, checked with the core.
+// A folder repository through the real extension: the tree at each level (read through the test API
+// activate() returns under test) and each command's effect on the files, checked with the core.
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';

@@ -16,6 +16,7 @@ import { createFsStorage } from '../../../src/core/storage/fsStorage';
 import type { RefusedEntry } from '../../../src/core/types';
 import type { ExtensionApi } from '../../../src/extension';
 import { refusedNode } from '../../../src/tree/children';
+import { isDropTarget } from '../../../src/tree/dragAndDrop';
 import { artifactNode, versionNode, type TreeNode } from '../../../src/tree/nodes';
 import { createLog, recordingSink } from '../../../src/vscode/log';
 import {
@@ -77,11 +78,13 @@ suite('trust boundary: problems, refusals, tag warnings, deadlines, the log', ()
     }
   });
 
-  test('no context-menu action is offered on them (and the menu check itself sees the usual ones)', () => {
+  test('no context-menu action or drop is offered on them (and the menu check itself sees the usual ones)', () => {
     assert.ok(menusFor('version').includes('modelRepository.deleteVersion'));
     assert.ok(menusFor('artifact').includes('modelRepository.download'));
     assert.deepEqual(menusFor('problem:version'), []);
     assert.deepEqual(menusFor('problem:artifact'), []);
+    assert.equal(isDropTarget(problemVersion()), false, 'files dropped on it would be uploaded');
+    assert.equal(isDropTarget(versionNode(place(), { model: MODEL, name: V1, state: 'complete', tags: [] })), true);
   });
 
   test('commands refuse them with an Unsafe error naming the problem', async () => {
