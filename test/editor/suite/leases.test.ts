@@ -80,6 +80,7 @@ suite('leases: uploads and downloads survive a refresh and a connection edit', f
   let api: ExtensionApi;
   let file: string;
   const ids: string[] = [];
+  const cleanups: (() => Promise<void>)[] = [];
 
   suiteSetup(async () => {
     api = await extensionApi();
@@ -88,17 +89,27 @@ suite('leases: uploads and downloads survive a refresh and a connection edit', f
 
   suiteTeardown(async () => {
     for (const id of ids) await removeConnection(api, id).catch(() => undefined);
+    for (const c of cleanups) await c().catch(() => undefined);
     fs.rmSync(path.dirname(file), { recursive: true, force: true });
   });
 
   test('S3: an upload completes and is published with the right sha256; a download of it too', async function () {
     if (!env) return this.skip();
     const bucket = uniqueBucket('ext-lease');
-    const { S3Client, CreateBucketCommand } = await import('@aws-sdk/client-s3');
+    const { S3Client, CreateBucketCommand, DeleteBucketCommand, DeleteObjectsCommand, ListObjectsV2Command } = await import('@aws-sdk/client-s3');
     const c = new S3Client({ endpoint: env.endpoint, region: env.region, forcePathStyle: true,
       credentials: { accessKeyId: env.accessKeyId, secretAccessKey: env.secretAccessKey } });
     await c.send(new CreateBucketCommand({ Bucket: bucket }));
-    c.destroy();
+    // the bucket holds 160 MiB: removed afterwards, unlike the small ones of the other suites
+    cleanups.push(async () => {
+      for (;;) {
+        const page = await c.send(new ListObjectsV2Command({ Bucket: bucket }));
+        if (!page.Contents?.length) break;
+        await c.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: page.Contents.map((o) => ({ Key: o.Key })) } }));
+      }
+      await c.send(new DeleteBucketCommand({ Bucket: bucket }));
+      c.destroy();
+    });
     const id = await run<string>('addS3Connection', undefined, {
       name: 'lease-s3', endpoint: env.endpoint, region: env.region, bucketFilter: bucket,
       accessKeyId: env.accessKeyId, secretAccessKey: env.secretAccessKey,
@@ -111,6 +122,7 @@ suite('leases: uploads and downloads survive a refresh and a connection edit', f
       await uploadWhileDisturbed(api, id, await walk(api, 'lease-s3', bucket), check, file, '2024-07-01', 'lease-s3-renamed');
 
       const dest = scratch('lease-down');
+      cleanups.push(async () => fs.rmSync(dest, { recursive: true, force: true }));
       const version = await walk(api, 'lease-s3-renamed', bucket, MODEL, '2024-07-01');
       const down = start(run<{ files: string[]; verified: number }>('download', version, { dest }));
       const partial = path.join(dest, path.basename(file));
@@ -129,6 +141,7 @@ suite('leases: uploads and downloads survive a refresh and a connection edit', f
 
   test('folder repository: an upload completes and is published with the right sha256', async () => {
     const folder = scratch('lease-fs');
+    cleanups.push(async () => fs.rmSync(folder, { recursive: true, force: true }));
     const id = await addFolder(api, folder, 'lease-fs');
     ids.push(id);
     const check = createFsStorage({ kind: 'fs', path: folder });
