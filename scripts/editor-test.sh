@@ -10,7 +10,7 @@
 # non-zero when a test failed or a phase could not run (it says why). Servers listen on free ports only.
 # Usage: scripts/editor-test.sh [all|ext|host|browser]  (default all; host = ext)
 # Env:   S3_ENDPOINT AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_REGION (the real S3 server, see CONTRIBUTING.md)
-#        KEEP_RUNS (run folders kept in .run/, default 3), EXT_TEST_TIMEOUT_MS (default 300000),
+#        KEEP_RUNS (run folders kept in .run/, default 3), EXT_TEST_TIMEOUT_MS (default 600000),
 #        SHOTS_DIR (browser screenshots, default test-results/screenshots)
 set -uo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -83,7 +83,7 @@ run_ext() {
   ext_env=$(MODELREPO_TEST_WORKDIR=$R/ext-work node -e 'const k=["S3_ENDPOINT","AWS_ACCESS_KEY_ID","AWS_SECRET_ACCESS_KEY","AWS_REGION","MODELREPO_TEST_WORKDIR","MODELREPO_TEST_GREP"];
     console.log(JSON.stringify(Object.fromEntries(k.filter((x)=>process.env[x]).map((x)=>[x,process.env[x]]))))')
   SERVER_PORT=$port EXT_DIR=$ROOT TESTS_PATH=$ROOT/out/test/editor/index.js WS_DIR=$ws RESULT_FILE=$R/ext-result.json \
-    LOG_DIR=$R/ext-logs EXT_ENV=$ext_env TEST_TIMEOUT_MS=${EXT_TEST_TIMEOUT_MS:-300000} \
+    LOG_DIR=$R/ext-logs EXT_ENV=$ext_env TEST_TIMEOUT_MS=${EXT_TEST_TIMEOUT_MS:-600000} \
     node test/editor/runner/extHost.mjs 2>&1 | tee "$R/ext.log"
   rc=${PIPESTATUS[0]}
   stop_group "$pid"

@@ -36,7 +36,7 @@ export interface AbResult {
 const ACTION = 'make A/B deployment for';
 
 async function askArms(s: Services, m: ModelNode): Promise<AbArmArgs[]> {
-  const tags = (await (await s.repos.repo(m.place)).listTags(m.model)).filter((t) => t.resolved);
+  const tags = (await s.repos.use(m.place, ({ repo }) => repo.listTags(m.model))).filter((t) => t.resolved);
   if (tags.length < 2) throw new RepoError('NotFound', ACTION, m.model, 'an A/B pair needs two tags that resolve (e.g. stable and canary)');
   const arms: AbArmArgs[] = [];
   for (const [i, which, replicas] of [[0, 'first (e.g. stable)', '3'], [1, 'second (e.g. canary)', '1']] as const) {

@@ -1,12 +1,11 @@
-// Applies YAML with kubectl in an integrated terminal (`kubectl apply -f <tempfile>`), so the user sees
-// kubectl's own output and errors. The YAML is the active YAML editor's text, or one generated for the
-// node the command was run on. The temp file is private (0600): a Secret in it may hold keys.
-import { promises as fsp } from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
+// Applies YAML with kubectl (`kubectl apply [--context C] -f -`) in a terminal of its own, so the user
+// sees kubectl's own output and errors. The YAML is the active YAML editor's text, or one generated for
+// the node the command was run on. It goes to kubectl's stdin and nowhere else: a Secret in it may hold
+// keys, so it is never written to a file, typed into a shell, or logged.
 import * as vscode from 'vscode';
 import { RepoError } from '../core/errors';
 import { asNode } from '../tree/nodes';
+import { runKubectlInTerminal } from '../vscode/kubectlTerminal';
 import { kubectlPath } from '../vscode/settings';
 import { generateManifest, generatedContexts } from './generateManifest';
 import { confirm } from './input';
@@ -21,17 +20,19 @@ export interface ApplyArgs {
 }
 
 export interface ApplyResult {
-  readonly file: string;
-  readonly command: string;
-  readonly terminal: string;
+  /** kubectl's arguments (the executable is modelRepository.kubectlPath). */
+  readonly args: readonly string[];
+  /** The terminal kubectl ran in: a new one for every apply. */
+  readonly terminal: vscode.Terminal;
+  /** kubectl's exit code; null when it did not run to the end. */
+  readonly exitCode: number | null;
+  /** What the terminal showed. */
+  readonly output: string;
 }
 
 const ACTION = 'apply manifest';
-export const TERMINAL_NAME = 'Model Repository: kubectl';
-
-export function shellQuote(s: string): string {
-  return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
-}
+export const TERMINAL_NAME = 'Model Repository: kubectl apply';
+const SHOW_TERMINAL = 'Show Terminal';
 
 export async function applyManifest(s: Services, node: unknown, raw: unknown): Promise<ApplyResult> {
   const a = options<ApplyArgs>(raw);
@@ -50,15 +51,20 @@ export async function applyManifest(s: Services, node: unknown, raw: unknown): P
   }
   if (!a.confirm) {
     await confirm(ACTION, `Apply this YAML with kubectl${context ? ` to context ${context}` : ''}?`,
-      'kubectl runs in a terminal, where you see its output.', 'Apply');
+      'kubectl runs in a terminal of its own, where you see its output.', 'Apply');
   }
-  const dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'modelrepo-apply-'));
-  const file = path.join(dir, 'manifest.yaml');
-  await fsp.writeFile(file, yaml, { mode: 0o600 });
-  const command = `${shellQuote(kubectlPath())} apply${context ? ` --context ${shellQuote(context)}` : ''} -f ${shellQuote(file)}`;
-  const terminal = vscode.window.terminals.find((t) => t.name === TERMINAL_NAME) ?? vscode.window.createTerminal({ name: TERMINAL_NAME });
-  terminal.show(true);
-  terminal.sendText(command, true);
-  s.log.info(`applying with: ${command}`);
-  return { file, command, terminal: terminal.name };
+  const args = ['apply', ...(context ? ['--context', context] : []), '-f', '-'];
+  const kubectl = kubectlPath();
+  s.log.info(`applying ${Buffer.byteLength(yaml)} bytes of YAML with: ${kubectl} ${args.join(' ')}`);
+  const run = runKubectlInTerminal(TERMINAL_NAME, kubectl, args, yaml);
+  const exit = await run.exit;
+  if (exit.code === 0) {
+    s.log.info(`kubectl apply${context ? ` (context ${context})` : ''} exited with code 0`);
+  } else {
+    const why = exit.problem ?? `kubectl exited with code ${exit.code}`;
+    s.log.warn(`apply manifest: ${why}`);
+    s.notify.show('error', `Cannot apply manifest${context ? ` to context ${context}` : ''}: ${why}. kubectl's output is in the terminal.`,
+      [SHOW_TERMINAL], (c) => c === SHOW_TERMINAL && run.terminal.show());
+  }
+  return { args, terminal: run.terminal, exitCode: exit.code, output: exit.output };
 }

@@ -4,14 +4,14 @@ import { RepoError } from '../core/errors';
 import { artifactKey, modelPrefix, tagKey, versionPrefix } from '../core/layout';
 import { asNode, placeOf } from '../tree/nodes';
 import { copyText } from './input';
-import { pickRef } from './pick';
+import { pickRef, usable } from './pick';
 import type { Services } from './services';
 
 const ACTION = 'copy S3 URI of';
 
 export async function copyS3Uri(s: Services, node: unknown): Promise<string> {
   const given = asNode(node);
-  const n = given && ['bucket', 'model', 'tagsGroup', 'version', 'tag', 'artifact'].includes(given.kind) ? given : await pickRef(s, node, ACTION);
+  const n = given && ['bucket', 'model', 'tagsGroup', 'version', 'tag', 'artifact'].includes(given.kind) ? usable(given, ACTION) : await pickRef(s, node, ACTION);
   const place = placeOf(n);
   if (!place) throw new RepoError('InvalidRef', ACTION, n.id, 'this node has no location');
   let key: string;

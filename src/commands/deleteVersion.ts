@@ -14,9 +14,10 @@ export async function deleteVersion(s: Services, node: unknown, raw: unknown): P
     const tags = v.info.tags.length ? ` Tags point at it (${v.info.tags.join(', ')}): move or delete them first.` : '';
     await confirm(ACTION, `Delete ${v.model}@${v.info.name} and its files?`, `This cannot be undone.${tags}`, 'Delete Version');
   }
-  const repo = await s.repos.repo(v.place);
-  await repo.deleteVersion(v.model, v.info.name);
-  s.log.info(`deleted ${v.model}@${v.info.name}`);
-  s.tree.refresh(modelNode(v.place, v.model));
-  return true;
+  return s.repos.use(v.place, async ({ repo }) => {
+    await repo.deleteVersion(v.model, v.info.name);
+    s.log.info(`deleted ${v.model}@${v.info.name}`);
+    s.tree.refresh(modelNode(v.place, v.model));
+    return true;
+  });
 }

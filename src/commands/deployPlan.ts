@@ -93,8 +93,7 @@ function serves(v: Variant, r: ResolvedRef): string {
 /** One tag, version or file: a Pod, a Deployment or an InferenceService (with its Secret). */
 export async function planSingle(s: Services, n: ArtifactNode | VersionNode | TagNode, a: DeployArgs, o: PlanOptions): Promise<Plan> {
   const { ref, text } = refOf(n);
-  const { repo, connection } = await s.repos.open(n.place);
-  const resolved = await repo.resolve(ref);
+  const { resolved, connection } = await s.repos.use(n.place, async ({ repo, connection }) => ({ resolved: await repo.resolve(ref), connection }));
   const cfg = await configFor(s, n.place, text, a, o.scripted, o.action);
   const credentials = keysOf(cfg, o.keys, connection.name, o.action);
   const variant = await chooseVariant({
@@ -117,8 +116,8 @@ export interface AbArmArgs {
 
 /** Two (or more) tags of one model: one Deployment each, behind one Service. */
 export async function planAb(s: Services, m: ModelNode, arms: readonly AbArmArgs[], a: DeployArgs, o: PlanOptions): Promise<Plan> {
-  const { repo, connection } = await s.repos.open(m.place);
-  const resolved = await Promise.all(arms.map((arm) => repo.resolve({ model: m.model, tag: arm.tag })));
+  const { resolved, connection } = await s.repos.use(m.place, async ({ repo, connection }) =>
+    ({ resolved: await Promise.all(arms.map((arm) => repo.resolve({ model: m.model, tag: arm.tag }))), connection }));
   const title = `${m.model} A/B ${arms.map((x) => `${x.tag}=${x.replicas}`).join(', ')}`;
   const cfg = await configFor(s, m.place, title, a, o.scripted, o.action);
   const credentials = keysOf(cfg, o.keys, connection.name, o.action);

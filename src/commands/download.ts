@@ -28,16 +28,17 @@ export async function download(s: Services, node: unknown, raw: unknown): Promis
     if (!picked?.[0]) throw cancelled(ACTION, label);
     dest = picked[0].fsPath;
   }
-  const repo = await s.repos.repo(n.place);
-  const resolved = await repo.resolve(ref);
-  const total = resolved.artifacts.reduce((x, f) => x + f.size, 0);
-  const verified = resolved.artifacts.filter((f) => f.sha256).length;
-  const into = dest;
-  const result = await withCancellableProgress(`Downloading ${label}`, (progress, signal) =>
-    repo.download(ref, into, { signal, onProgress: new TransferReporter(progress, total).onProgress }));
-  const checked = verified === result.files.length ? 'sha256 checked' : `${verified} of ${result.files.length} with a recorded sha256, checked`;
-  s.log.info(`downloaded ${label} (${resolved.chain.join(' -> ')}) to ${into}: ${result.files.length} file(s), ${formatBytes(total)}, ${checked}`);
-  s.notify.info(`Downloaded ${label}: ${result.files.length} file${result.files.length === 1 ? '' : 's'}, ${formatBytes(total)} (${checked}).`,
-    ['Reveal'], (c) => c && vscode.commands.executeCommand('revealFileInOS', vscode.Uri.file(result.files[0] ?? into)));
-  return { files: result.files, verified };
+  return s.repos.use(n.place, async ({ repo }) => {
+    const resolved = await repo.resolve(ref);
+    const total = resolved.artifacts.reduce((x, f) => x + f.size, 0);
+    const verified = resolved.artifacts.filter((f) => f.sha256).length;
+    const into = dest;
+    const result = await withCancellableProgress(`Downloading ${label}`, (progress, signal) =>
+      repo.download(ref, into, { signal, onProgress: new TransferReporter(progress, total).onProgress }));
+    const checked = verified === result.files.length ? 'sha256 checked' : `${verified} of ${result.files.length} with a recorded sha256, checked`;
+    s.log.info(`downloaded ${label} (${resolved.chain.join(' -> ')}) to ${into}: ${result.files.length} file(s), ${formatBytes(total)}, ${checked}`);
+    s.notify.info(`Downloaded ${label}: ${result.files.length} file${result.files.length === 1 ? '' : 's'}, ${formatBytes(total)} (${checked}).`,
+      ['Reveal'], (c) => c && vscode.commands.executeCommand('revealFileInOS', vscode.Uri.file(result.files[0] ?? into)));
+    return { files: result.files, verified };
+  });
 }

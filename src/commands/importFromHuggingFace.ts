@@ -96,33 +96,34 @@ export async function importFromHuggingFace(s: Services, node: unknown, raw: unk
   })));
   const { model, refreshId } = await target(s, node, a, hubRepo);
   const access = await hubAccess(s.context.secrets);
-  const { repo, storage } = await s.repos.open(model.place);
-  const { importFromHub } = await import('../core/hf/hubImport.js');
-  const label = `${hubRepo}${revision !== 'main' ? `@${revision}` : ''}`;
-  s.log.info(`importing ${label}${files ? ` (${files.join(' ')})` : ''} into ${model.model} from ${access.endpoint ?? 'the Hub'}; token: ${access.tokenSource}`);
-  let result: HubImportResult;
-  try {
-    result = await withCancellableProgress(`Importing ${label} into ${model.model}`, (progress, signal) => importFromHub({
-      repo: hubRepo, revision, storage, model: model.model, who: repo.who, signal, onProgress: reporter(progress),
-      ...(files ? { files } : {}), ...(a.version ? { version: a.version } : {}),
-      ...(access.endpoint ? { endpoint: access.endpoint } : {}), ...(access.token ? { token: access.token } : {}),
-    }));
-  } catch (err) {
-    if (isRepoError(err, 'Auth') || isRepoError(err, 'Config')) {
-      const hint = access.tokenSource === 'secret storage'
-        ? ' The token used is the one stored with "Model Repository: Set Hugging Face Token".'
-        : ' In VS Code, store a token with "Model Repository: Set Hugging Face Token".';
-      throw new RepoError(err.code, err.action, err.object, `${err.reason.replace(/\.?$/, '.')}${hint}`, { cause: err, details: err.details });
+  return s.repos.use(model.place, async ({ repo, storage }) => {
+    const { importFromHub } = await import('../core/hf/hubImport.js');
+    const label = `${hubRepo}${revision !== 'main' ? `@${revision}` : ''}`;
+    s.log.info(`importing ${label}${files ? ` (${files.join(' ')})` : ''} into ${model.model} from ${access.endpoint ?? 'the Hub'}; token: ${access.tokenSource}`);
+    let result: HubImportResult;
+    try {
+      result = await withCancellableProgress(`Importing ${label} into ${model.model}`, (progress, signal) => importFromHub({
+        repo: hubRepo, revision, storage, model: model.model, who: repo.who, signal, onProgress: reporter(progress),
+        ...(files ? { files } : {}), ...(a.version ? { version: a.version } : {}),
+        ...(access.endpoint ? { endpoint: access.endpoint } : {}), ...(access.token ? { token: access.token } : {}),
+      }));
+    } catch (err) {
+      if (isRepoError(err, 'Auth') || isRepoError(err, 'Config')) {
+        const hint = access.tokenSource === 'secret storage'
+          ? ' The token used is the one stored with "Model Repository: Set Hugging Face Token".'
+          : ' In VS Code, store a token with "Model Repository: Set Hugging Face Token".';
+        throw new RepoError(err.code, err.action, err.object, `${err.reason.replace(/\.?$/, '.')}${hint}`, { cause: err, details: err.details });
+      }
+      throw err;
     }
-    throw err;
-  }
-  const version = result.manifest.version;
-  const bytes = result.manifest.files.reduce((n, f) => n + f.size, 0);
-  const checked = result.files.filter((f) => f.lfsSha256).length;
-  s.log.info(`imported ${hubRepo}@${result.commit} as ${model.model}@${version}: ${result.manifest.files.length} file(s), ${formatBytes(bytes)}, `
-    + `${checked} checked against the Hub's sha256${result.skipped.length ? `; skipped ${result.skipped.join(', ')}` : ''}`);
-  s.tree.refresh(refreshId);
-  s.notify.info(`Imported ${hubRepo}@${result.commit.slice(0, 12)} as ${model.model}@${version}: ${result.manifest.files.length} file(s), ${formatBytes(bytes)}.`,
-    ['Create Tag...'], (c) => c && vscode.commands.executeCommand('modelRepository.createTag', model, { target: version }));
-  return { model: model.model, version, commit: result.commit, files: result.manifest.files.map((f) => f.name), bytes };
+    const version = result.manifest.version;
+    const bytes = result.manifest.files.reduce((n, f) => n + f.size, 0);
+    const checked = result.files.filter((f) => f.lfsSha256).length;
+    s.log.info(`imported ${hubRepo}@${result.commit} as ${model.model}@${version}: ${result.manifest.files.length} file(s), ${formatBytes(bytes)}, `
+      + `${checked} checked against the Hub's sha256${result.skipped.length ? `; skipped ${result.skipped.join(', ')}` : ''}`);
+    s.tree.refresh(refreshId);
+    s.notify.info(`Imported ${hubRepo}@${result.commit.slice(0, 12)} as ${model.model}@${version}: ${result.manifest.files.length} file(s), ${formatBytes(bytes)}.`,
+      ['Create Tag...'], (c) => c && vscode.commands.executeCommand('modelRepository.createTag', model, { target: version }));
+    return { model: model.model, version, commit: result.commit, files: result.manifest.files.map((f) => f.name), bytes };
+  });
 }

@@ -17,13 +17,14 @@ export function modelCardUri(docs: MarkdownDocs, m: ModelNode): vscode.Uri {
 export async function openModelCard(s: Services, node: unknown, raw: unknown): Promise<ShownDocument | undefined> {
   const a = options<{ open: boolean }>(raw);
   const m = await pickModel(s, node, ACTION);
-  const { storage } = await s.repos.open(m.place);
-  const text = await readModelCard(storage, m.model);
-  if (text === undefined) {
-    const create = 'Create Model Card';
-    s.notify.info(`${m.model} has no model card (${m.model}/README.md).`, [create],
-      (c) => c === create && vscode.commands.executeCommand('modelRepository.createModelCard', m));
-    return undefined;
-  }
-  return s.docs.show(modelCardUri(s.docs, m), text, { open: a.open });
+  return s.repos.use(m.place, async ({ storage }) => {
+    const text = await readModelCard(storage, m.model);
+    if (text === undefined) {
+      const create = 'Create Model Card';
+      s.notify.info(`${m.model} has no model card (${m.model}/README.md).`, [create],
+        (c) => c === create && vscode.commands.executeCommand('modelRepository.createModelCard', m));
+      return undefined;
+    }
+    return s.docs.show(modelCardUri(s.docs, m), text, { open: a.open });
+  });
 }

@@ -1,10 +1,11 @@
 // Finding the node a command works on. From a context menu VS Code passes the node; from the palette
 // nothing, so the user picks it step by step with quick picks that walk the same tree (same data, same
 // errors). The second argument may be options (tests, drag and drop) or, from a multi-select, an array.
+// A version or file the core marked with a problem is never offered, and is refused when passed in.
 import * as vscode from 'vscode';
 import { RepoError } from '../core/errors';
 import {
-  asNode, connectionNode, isModelScoped, modelNode, versionNode,
+  asNode, connectionNode, hasProblem, isModelScoped, modelNode, versionNode,
   type ArtifactNode, type ConnectionNode, type ModelNode, type RootNode, type TagNode, type TreeNode, type VersionNode,
 } from '../tree/nodes';
 import { renderNode } from '../tree/render';
@@ -19,6 +20,15 @@ export function cancelled(action: string, object = ''): RepoError {
   return new RepoError('Aborted', action, object, 'cancelled');
 }
 
+/** The node itself, unless the core marked it unusable (then an Unsafe error naming the problem). */
+export function usable<T extends TreeNode>(node: T, action: string): T {
+  if (hasProblem(node)) {
+    const where = node.kind === 'version' ? `${node.model}@${node.info.name}` : `${node.model}@${node.info.version}/${node.info.name}`;
+    throw new RepoError('Unsafe', action, where, node.info.problem);
+  }
+  return node;
+}
+
 function label(node: TreeNode): string {
   const l = renderNode(node).label;
   return typeof l === 'string' ? l : (l?.label ?? node.id);
@@ -28,7 +38,7 @@ async function pickChild<T extends TreeNode>(s: Services, parent: TreeNode | und
   placeHolder: string, action: string): Promise<T> {
   const kids = await s.tree.children(parent);
   const error = kids.find((k) => k.kind === 'message' && k.severity === 'error');
-  const choices = kids.filter((k) => kinds.includes(k.kind)) as T[];
+  const choices = kids.filter((k) => kinds.includes(k.kind) && !hasProblem(k)) as T[];
   if (choices.length === 0) {
     throw new RepoError(error ? 'Storage' : 'NotFound', action, parent ? label(parent) : 'a repository',
       error && error.kind === 'message' ? error.text : 'there is nothing to choose from');
@@ -70,7 +80,7 @@ export async function pickRoot(s: Services, node: unknown, action: string): Prom
   if (n?.kind === 'bucket') return n;
   if (n?.kind === 'connection' && n.connKind === 'fs') return n;
   if (n && isModelScoped(n)) {
-    const p = n.place;
+    const p = usable(n, action).place;
     return p.bucket !== undefined
       ? { kind: 'bucket', id: `b:${p.connectionId}/${p.bucket}`, place: { connectionId: p.connectionId, bucket: p.bucket } }
       : connectionNode(s.repos.connection(p.connectionId), '');
@@ -82,18 +92,19 @@ export async function pickRoot(s: Services, node: unknown, action: string): Prom
 
 export async function pickModel(s: Services, node: unknown, action: string): Promise<ModelNode> {
   const n = asNode(node);
-  if (n && isModelScoped(n)) return n.kind === 'model' ? n : modelNode(n.place, n.model);
+  if (n && isModelScoped(n)) return n.kind === 'model' ? n : modelNode(usable(n, action).place, n.model);
   const root = await pickRoot(s, n, action);
   return pickChild(s, root, ['model'], 'Model', action);
 }
 
 export async function pickVersion(s: Services, node: unknown, action: string): Promise<VersionNode> {
   const n = asNode(node);
-  if (n?.kind === 'version') return n;
+  if (n?.kind === 'version') return usable(n, action);
   if (n?.kind === 'artifact') {
-    const repo = await s.repos.repo(n.place);
-    const v = (await repo.listVersions(n.model, { includePending: true })).find((x) => x.name === n.info.version);
-    if (v) return versionNode(n.place, v);
+    usable(n, action);
+    const versions = await s.repos.use(n.place, ({ repo }) => repo.listVersions(n.model, { includePending: true }));
+    const v = versions.find((x) => x.name === n.info.version);
+    if (v) return usable(versionNode(n.place, v), action);
   }
   const model = await pickModel(s, n, action);
   return pickChild(s, model, ['version'], `Version of ${model.model}`, action);
@@ -111,12 +122,12 @@ export async function pickTag(s: Services, node: unknown, action: string): Promi
 /** An artifact, a version or a tag: what a download or a manifest can be made of. */
 export async function pickRef(s: Services, node: unknown, action: string): Promise<ArtifactNode | VersionNode | TagNode> {
   const n = asNode(node);
-  if (n?.kind === 'artifact' || n?.kind === 'version' || n?.kind === 'tag') return n;
+  if (n?.kind === 'artifact' || n?.kind === 'version' || n?.kind === 'tag') return usable(n, action);
   const model = await pickModel(s, n, action);
   const kids = await s.tree.children(model);
   const group = kids.find((k) => k.kind === 'tagsGroup');
   const tags = group ? (await s.tree.children(group)).filter((k) => k.kind === 'tag') : [];
-  const items = [...tags, ...kids.filter((k) => k.kind === 'version')].map((k) => {
+  const items = [...tags, ...kids.filter((k) => k.kind === 'version' && !hasProblem(k))].map((k) => {
     const it = renderNode(k);
     return { label: `${k.kind === 'tag' ? '$(tag)' : '$(versions)'} ${label(k)}`, description: typeof it.description === 'string' ? it.description : '', node: k };
   });
@@ -127,7 +138,7 @@ export async function pickRef(s: Services, node: unknown, action: string): Promi
 
 export async function pickArtifact(s: Services, node: unknown, action: string): Promise<ArtifactNode> {
   const n = asNode(node);
-  if (n?.kind === 'artifact') return n;
+  if (n?.kind === 'artifact') return usable(n, action);
   const v = await pickVersion(s, n, action);
   return pickChild(s, v, ['artifact'], `File of ${v.model}@${v.info.name}`, action);
 }

@@ -6,7 +6,7 @@ import type { TagInfo } from '../core/types';
 import { asNode, modelNode } from '../tree/nodes';
 import { cancelled, options, pickModel, pickTag } from './pick';
 import type { Services } from './services';
-import { onConflict } from './tagTargets';
+import { onConflict, tagWarning } from './tagTargets';
 
 export interface RollbackArgs {
   /** Tag name when the node is a model (history entries of deleted tags). */
@@ -24,31 +24,33 @@ export async function rollbackTag(s: Services, node: unknown, raw: unknown): Pro
   const t = n?.kind === 'tag' || !a.tag ? await pickTag(s, n, ACTION) : undefined;
   const model = t ?? await pickModel(s, n, ACTION);
   const tag = t?.info.name ?? (a.tag as string);
-  const repo = await s.repos.repo(model.place);
-  const current = (await repo.listTags(model.model)).find((x) => x.name === tag);
-  let to = a.to;
-  if (!to) {
-    const history = await repo.history(model.model, tag);
-    // earlier targets, newest first, without the current one
-    const earlier = [...new Set(history.flatMap((r) => [r.from, r.to]).filter((x): x is string => !!x).reverse())]
-      .filter((x) => x !== current?.target);
-    if (earlier.length === 0) throw new RepoError('NotFound', ACTION, `${model.model}:${tag}`, 'its history holds no earlier target');
-    if (raw !== undefined && options<RollbackArgs>(raw) === raw) {
-      to = earlier[0];
-    } else {
-      const picked = await vscode.window.showQuickPick(earlier.map((x, i) => ({ label: x, description: i === 0 ? 'before the last move' : '' })),
-        { placeHolder: `Point ${tag} back at` });
-      if (!picked) throw cancelled(ACTION);
-      to = picked.label;
+  return s.repos.use(model.place, async ({ repo }) => {
+    const current = (await repo.listTags(model.model)).find((x) => x.name === tag);
+    let to = a.to;
+    if (!to) {
+      const history = await repo.history(model.model, tag);
+      // earlier targets, newest first, without the current one
+      const earlier = [...new Set(history.flatMap((r) => [r.from, r.to]).filter((x): x is string => !!x).reverse())]
+        .filter((x) => x !== current?.target);
+      if (earlier.length === 0) throw new RepoError('NotFound', ACTION, `${model.model}:${tag}`, 'its history holds no earlier target');
+      if (raw !== undefined && options<RollbackArgs>(raw) === raw) {
+        to = earlier[0];
+      } else {
+        const picked = await vscode.window.showQuickPick(earlier.map((x, i) => ({ label: x, description: i === 0 ? 'before the last move' : '' })),
+          { placeHolder: `Point ${tag} back at` });
+        if (!picked) throw cancelled(ACTION);
+        to = picked.label;
+      }
     }
-  }
-  try {
-    const info = await repo.setTag(model.model, tag, to, { expect: current ? current.target : null });
-    s.log.info(`rolled back ${model.model}:${tag} from ${current?.target ?? '(deleted)'} to ${to}`);
-    s.tree.refresh(modelNode(model.place, model.model));
-    return info;
-  } catch (err) {
-    return onConflict(s, err, 'roll back', { model: model.model, tag },
-      () => rollbackTag(s, modelNode(model.place, model.model), { tag, to, retryOnConflict: a.retryOnConflict }), a.retryOnConflict);
-  }
+    try {
+      const info = await repo.setTag(model.model, tag, to, { expect: current ? current.target : null });
+      s.log.info(`rolled back ${model.model}:${tag} from ${current?.target ?? '(deleted)'} to ${to}`);
+      tagWarning(s, info, `Rolled tag ${tag} of ${model.model} back to ${to}`);
+      s.tree.refresh(modelNode(model.place, model.model));
+      return info;
+    } catch (err) {
+      return onConflict(s, err, 'roll back', { model: model.model, tag },
+        () => rollbackTag(s, modelNode(model.place, model.model), { tag, to, retryOnConflict: a.retryOnConflict }), a.retryOnConflict);
+    }
+  });
 }

@@ -45,29 +45,30 @@ export async function searchModels(s: Services, node: unknown, raw: unknown): Pr
     prompt: 'Words match model names, file names and metadata; narrow with arch:, quant:, format:, name:, file:',
     placeHolder: 'llama   arch:llama quant:Q4_K_M   format:safetensors',
   });
-  const repo = await s.repos.repo(place);
-  const result = await withCancellableProgress(`Searching ${where} for '${query}'`, (progress, signal) =>
-    runSearch(repo, query, {
-      signal, versions: a.allVersions ? 'all' : 'latest',
-      onHit: (h) => progress.report({ message: `found ${h.model}` }),
-    }));
-  s.metadata.changed();
-  for (const p of result.problems) s.log.warn(`search: ${p.message}`);
-  s.log.info(`search '${query}' in ${where}: ${result.hits.length} of ${result.scanned} model(s) match`);
-  const outcome = { query, hits: result.hits, problems: result.problems };
-  if (result.hits.length === 0) {
-    s.notify.info(`No model in ${where} matches '${query}'${result.problems.length ? ` (${result.problems.length} file(s) could not be read: see the log)` : ''}.`);
-    return outcome;
-  }
-  if (a.reveal === false) return outcome;
-  let model = a.reveal;
-  if (model === undefined) {
-    const picked = await vscode.window.showQuickPick(result.hits.map((h) => ({
-      label: `$(package) ${h.model}`, description: h.versions.length ? h.versions[h.versions.length - 1] : '', detail: hitDetail(h), hit: h,
-    })), { title: `${result.hits.length} model(s) in ${where} match '${query}'`, matchOnDetail: true });
-    if (!picked) throw cancelled(ACTION);
-    model = picked.hit.model;
-  }
-  await s.tree.revealModel(s.view, modelNode(place, model));
-  return { ...outcome, revealed: model };
+  return s.repos.use(place, async ({ repo }) => {
+    const result = await withCancellableProgress(`Searching ${where} for '${query}'`, (progress, signal) =>
+      runSearch(repo, query, {
+        signal, versions: a.allVersions ? 'all' : 'latest',
+        onHit: (h) => progress.report({ message: `found ${h.model}` }),
+      }));
+    s.metadata.changed();
+    for (const p of result.problems) s.log.warn(`search: ${p.message}`);
+    s.log.info(`search '${query}' in ${where}: ${result.hits.length} of ${result.scanned} model(s) match`);
+    const outcome = { query, hits: result.hits, problems: result.problems };
+    if (result.hits.length === 0) {
+      s.notify.info(`No model in ${where} matches '${query}'${result.problems.length ? ` (${result.problems.length} file(s) could not be read: see the log)` : ''}.`);
+      return outcome;
+    }
+    if (a.reveal === false) return outcome;
+    let model = a.reveal;
+    if (model === undefined) {
+      const picked = await vscode.window.showQuickPick(result.hits.map((h) => ({
+        label: `$(package) ${h.model}`, description: h.versions.length ? h.versions[h.versions.length - 1] : '', detail: hitDetail(h), hit: h,
+      })), { title: `${result.hits.length} model(s) in ${where} match '${query}'`, matchOnDetail: true });
+      if (!picked) throw cancelled(ACTION);
+      model = picked.hit.model;
+    }
+    await s.tree.revealModel(s.view, modelNode(place, model));
+    return { ...outcome, revealed: model };
+  });
 }

@@ -13,15 +13,16 @@ const ACTION = 'show version details of';
 export async function showVersionDetails(s: Services, node: unknown, raw: unknown): Promise<ShownDocument> {
   const a = options<{ open: boolean }>(raw);
   const v = await pickVersion(s, node, ACTION);
-  const { repo, storage } = await s.repos.open(v.place);
-  const label = `${v.model}@${v.info.name}`;
-  const [files, source] = await withCancellableProgress(`Reading the files of ${label}`, async (_p, signal) => Promise.all([
-    readVersionMetadata(repo, v.model, v.info.name, signal),
-    readVersionSource(storage, v.model, v.info.name, signal).catch(() => undefined),
-  ]));
-  s.metadata.changed();
-  const where = await s.repos.uriOf(v.place, versionPrefix(v.model, v.info.name));
-  const text = versionDetailsMarkdown(v.info, files, where, source);
-  const uri = s.docs.uri([v.model, `${v.info.name}.md`], `${v.place.connectionId}/${v.place.bucket ?? ''}/details`);
-  return s.docs.show(uri, text, { open: a.open });
+  return s.repos.use(v.place, async ({ repo, storage }) => {
+    const label = `${v.model}@${v.info.name}`;
+    const [files, source] = await withCancellableProgress(`Reading the files of ${label}`, async (_p, signal) => Promise.all([
+      readVersionMetadata(repo, v.model, v.info.name, signal),
+      readVersionSource(storage, v.model, v.info.name, signal).catch(() => undefined),
+    ]));
+    s.metadata.changed();
+    const where = await s.repos.uriOf(v.place, versionPrefix(v.model, v.info.name));
+    const text = versionDetailsMarkdown(v.info, files, where, source);
+    const uri = s.docs.uri([v.model, `${v.info.name}.md`], `${v.place.connectionId}/${v.place.bucket ?? ''}/details`);
+    return s.docs.show(uri, text, { open: a.open });
+  });
 }

@@ -21,26 +21,27 @@ export async function tagHistory(s: Services, node: unknown, raw: unknown): Prom
   const n = asNode(node);
   const model = await pickModel(s, n, ACTION);
   const tag = n?.kind === 'tag' ? n.info.name : undefined;
-  const repo = await s.repos.repo(model.place);
-  const records = await repo.history(model.model, tag);
-  if (a.show === false) return records;
-  const title = `History of ${tag ? `${model.model}:${tag}` : `the tags of ${model.model}`}`;
-  if (records.length === 0) {
-    s.notify.info(`${title}: no moves recorded.`);
+  return s.repos.use(model.place, async ({ repo }) => {
+    const records = await repo.history(model.model, tag);
+    if (a.show === false) return records;
+    const title = `History of ${tag ? `${model.model}:${tag}` : `the tags of ${model.model}`}`;
+    if (records.length === 0) {
+      s.notify.info(`${title}: no moves recorded.`);
+      return records;
+    }
+    const items = [...records].reverse().map((r) => ({
+      label: `${tag ? '' : `$(tag) ${r.tag}  `}${describeRecord(r)}`,
+      description: r.who,
+      detail: new Date(r.when).toLocaleString(),
+      r,
+    }));
+    const picked = await vscode.window.showQuickPick(items, { title, placeHolder: 'Pick an entry to put the tag back where it left it' });
+    const back = picked ? (picked.r.to ?? picked.r.from) : undefined;
+    if (picked && back) {
+      await vscode.commands.executeCommand('modelRepository.rollbackTag',
+        n?.kind === 'tag' ? n : { kind: 'model', id: model.id, place: model.place, model: model.model },
+        { tag: picked.r.tag, to: back });
+    }
     return records;
-  }
-  const items = [...records].reverse().map((r) => ({
-    label: `${tag ? '' : `$(tag) ${r.tag}  `}${describeRecord(r)}`,
-    description: r.who,
-    detail: new Date(r.when).toLocaleString(),
-    r,
-  }));
-  const picked = await vscode.window.showQuickPick(items, { title, placeHolder: 'Pick an entry to put the tag back where it left it' });
-  const back = picked ? (picked.r.to ?? picked.r.from) : undefined;
-  if (picked && back) {
-    await vscode.commands.executeCommand('modelRepository.rollbackTag',
-      n?.kind === 'tag' ? n : { kind: 'model', id: model.id, place: model.place, model: model.model },
-      { tag: picked.r.tag, to: back });
-  }
-  return records;
+  });
 }

@@ -13,7 +13,7 @@ export async function pickTarget(repo: Repository, model: string, action: string
   const [versions, tags] = await Promise.all([repo.listVersions(model), repo.listTags(model)]);
   const items: (vscode.QuickPickItem & { value?: string; version?: string })[] = [
     { label: 'Versions', kind: vscode.QuickPickItemKind.Separator },
-    ...[...versions].sort((x, y) => compareVersions(y.name, x.name)).map((v) => ({
+    ...versions.filter((v) => !v.problem).sort((x, y) => compareVersions(y.name, x.name)).map((v) => ({
       label: `$(versions) ${v.name}`, description: v.tags.join(', '), version: v.name,
     })),
     { label: 'Tags', kind: vscode.QuickPickItemKind.Separator },
@@ -25,7 +25,7 @@ export async function pickTarget(repo: Repository, model: string, action: string
   if (!picked || (!picked.value && !picked.version)) throw cancelled(action);
   if (picked.value) return picked.value;
   const version = picked.version as string;
-  const files = await repo.listArtifacts(model, version);
+  const files = (await repo.listArtifacts(model, version)).filter((f) => !f.problem);
   const fileItems = [
     { label: `$(versions) The whole version ${version}`, description: `${files.length} file${files.length === 1 ? '' : 's'}`, value: version },
     ...files.map((f) => ({ label: `$(file-binary) ${f.name}`, description: `${version}/${f.name}`, value: `${version}/${f.name}` })),
@@ -47,6 +47,16 @@ export function conflictText(err: RepoError, verb: string, tag: string, model: s
 }
 
 export const REFRESH_AND_RETRY = 'Refresh and Retry';
+
+/** The `warning` of a tag change that landed but left something undone (its history record was not
+ *  written): a warning to the user and the log, not an error, since the tag did move. */
+export function tagWarning(s: Services, result: unknown, landed: string): void {
+  const warning = (result as { warning?: unknown } | undefined)?.warning;
+  if (typeof warning !== 'string' || !warning) return;
+  const text = `${landed}, but: ${warning}`;
+  s.log.warn(text);
+  s.notify.show('warning', text);
+}
 
 /**
  * When `err` is a Conflict: says who moved the tag and offers "Refresh and Retry" (or retries at once

@@ -21,8 +21,8 @@ export async function testConnection(s: Services, node: unknown, raw: unknown): 
       const buckets = await s.repos.buckets(c.id);
       detail = `${buckets.length} bucket${buckets.length === 1 ? '' : 's'} visible`;
     } else {
-      const repo = await s.repos.repo({ connectionId: c.id, bucket: c.kind === 's3' ? c.bucket : undefined });
-      const page = await repo.listModels({ limit: 1 });
+      const place = { connectionId: c.id, bucket: c.kind === 's3' ? c.bucket : undefined };
+      const page = await s.repos.use(place, ({ repo }) => repo.listModels({ limit: 1 }));
       detail = page.models.length > 0 ? 'models found' : 'reachable, no models yet';
     }
   } catch (err) {

@@ -8,7 +8,7 @@ import type { VersionManifest } from '../core/layout';
 import { asNode, isModelScoped, modelNode, type ModelNode } from '../tree/nodes';
 import { TransferReporter, formatBytes, withCancellableProgress } from '../vscode/progress';
 import { ask } from './input';
-import { cancelled, options, pickRoot } from './pick';
+import { cancelled, options, pickRoot, usable } from './pick';
 import type { Services } from './services';
 
 export interface UploadArgs {
@@ -53,7 +53,7 @@ export async function upload(s: Services, node: unknown, raw: unknown): Promise<
   let refreshId: string;
   let paths = a.paths ? [...a.paths] : undefined;
   if (n && isModelScoped(n)) {
-    target = modelNode(n.place, n.model);
+    target = modelNode(usable(n, ACTION).place, n.model);
     refreshId = target.id;
   } else {
     const root = await pickRoot(s, n, ACTION);
@@ -68,25 +68,26 @@ export async function upload(s: Services, node: unknown, raw: unknown): Promise<
     refreshId = root.id;
   }
   const files = paths ?? await choosePaths();
-  const repo = await s.repos.repo(target.place);
-  let version = a.version;
-  if (!version) {
-    const existing = new Set((await repo.listVersions(target.model, { includePending: true }).catch(() => [])).map((v) => v.name));
-    version = await ask(ACTION, {
-      prompt: `New version of ${target.model}`, value: nextVersionName(existing),
-      validateInput: (v) => nameProblem('version', v.trim()) ?? (existing.has(v.trim()) ? `${v.trim()} exists already` : undefined),
-    });
-  }
-  const total = (await Promise.all(files.map(sizeOf))).reduce((x, y) => x + y, 0);
-  const label = `${target.model}@${version}`;
-  s.log.info(`uploading ${files.length} path(s), ${formatBytes(total)}, to ${label}`);
-  const t0 = Date.now();
-  const manifest = await withCancellableProgress(`Uploading ${label}`, (progress, signal) =>
-    repo.upload(target.model, version, files, { signal, onProgress: new TransferReporter(progress, total).onProgress }));
-  const secs = Math.max(0.001, (Date.now() - t0) / 1000);
-  s.log.info(`uploaded ${label}: ${manifest.files.length} file(s), ${formatBytes(total)} in ${secs.toFixed(1)} s`);
-  s.tree.refresh(refreshId);
-  s.notify.info(`Uploaded ${label}: ${manifest.files.length} file${manifest.files.length === 1 ? '' : 's'}, ${formatBytes(total)}.`,
-    ['Create Tag...'], (c) => c && vscode.commands.executeCommand('modelRepository.createTag', target, { target: version }));
-  return manifest;
+  return s.repos.use(target.place, async ({ repo }) => {
+    let version = a.version;
+    if (!version) {
+      const existing = new Set((await repo.listVersions(target.model, { includePending: true }).catch(() => [])).map((v) => v.name));
+      version = await ask(ACTION, {
+        prompt: `New version of ${target.model}`, value: nextVersionName(existing),
+        validateInput: (v) => nameProblem('version', v.trim()) ?? (existing.has(v.trim()) ? `${v.trim()} exists already` : undefined),
+      });
+    }
+    const total = (await Promise.all(files.map(sizeOf))).reduce((x, y) => x + y, 0);
+    const label = `${target.model}@${version}`;
+    s.log.info(`uploading ${files.length} path(s), ${formatBytes(total)}, to ${label}`);
+    const t0 = Date.now();
+    const manifest = await withCancellableProgress(`Uploading ${label}`, (progress, signal) =>
+      repo.upload(target.model, version, files, { signal, onProgress: new TransferReporter(progress, total).onProgress }));
+    const secs = Math.max(0.001, (Date.now() - t0) / 1000);
+    s.log.info(`uploaded ${label}: ${manifest.files.length} file(s), ${formatBytes(total)} in ${secs.toFixed(1)} s`);
+    s.tree.refresh(refreshId);
+    s.notify.info(`Uploaded ${label}: ${manifest.files.length} file${manifest.files.length === 1 ? '' : 's'}, ${formatBytes(total)}.`,
+      ['Create Tag...'], (c) => c && vscode.commands.executeCommand('modelRepository.createTag', target, { target: version }));
+    return manifest;
+  });
 }

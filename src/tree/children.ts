@@ -1,9 +1,12 @@
 // Computes a node's children by asking the core. A failure becomes a message node under the node that
 // failed ("Cannot list buckets of ceph: access denied") instead of only a popup, so the reason stays
 // visible where the user looked. Model lists are paged: the pages loaded so far are kept per root and
-// "Load more" appends the next one.
+// "Load more" appends the next one. Entries the core refused to list (unsafe names, links leaving the
+// repository) are counted in one warning node, named as the core escaped them. Each listing holds a
+// lease on its repository (Repositories.use) for as long as it runs.
 import { isRepoError } from '../core/errors';
 import { compareVersions } from '../core/names';
+import type { RefusedEntry } from '../core/types';
 import type { ConnectionStore } from '../vscode/connectionStore';
 import type { Log } from '../vscode/log';
 import type { Place, Repositories } from '../vscode/repositories';
@@ -17,6 +20,25 @@ import {
 export interface ModelPage {
   readonly models: readonly string[];
   readonly cursor?: string;
+  /** Entries the core left out of the pages loaded so far. */
+  readonly refused: readonly RefusedEntry[];
+}
+
+/** A page of models as the core returns it (`refused` when it left entries out). */
+interface ModelListing {
+  readonly models: readonly string[];
+  readonly cursor?: string;
+  readonly refused?: readonly RefusedEntry[];
+}
+
+const SHOWN_REFUSED = 3;
+
+/** "2 entries refused: ..evil, bad\x07name": the names as the core escaped them, reasons in the tooltip. */
+export function refusedNode(parentId: string, refused: readonly RefusedEntry[]): MessageNode {
+  const n = refused.length;
+  const names = refused.slice(0, SHOWN_REFUSED).map((r) => r.name).join(', ') + (n > SHOWN_REFUSED ? `, +${n - SHOWN_REFUSED} more` : '');
+  const detail = [`${n} ${n === 1 ? 'entry was' : 'entries were'} left out of this listing:`, ...refused.map((r) => `${r.name}: ${r.reason}`)].join('\n');
+  return messageNode(parentId, `${n} ${n === 1 ? 'entry' : 'entries'} refused: ${names}`, 'warning', detail, undefined, 'refused');
 }
 
 export interface TreeState {
@@ -59,9 +81,10 @@ async function modelsOf(root: RootNode, place: Place, deps: ChildDeps, more: boo
   const filter = deps.state.filters.get(root.id);
   let page = deps.state.pages.get(root.id);
   if (!page || more) {
-    const repo = await deps.repos.repo(place);
-    const res = await repo.listModels({ cursor: more ? page?.cursor : undefined, limit: pageSize(), filter });
-    page = { models: [...(more && page ? page.models : []), ...res.models], cursor: res.cursor };
+    const cursor = more ? page?.cursor : undefined;
+    const res: ModelListing = await deps.repos.use(place, ({ repo }) => repo.listModels({ cursor, limit: pageSize(), filter }));
+    const before = more && page ? page : undefined;
+    page = { models: [...(before?.models ?? []), ...res.models], cursor: res.cursor, refused: [...(before?.refused ?? []), ...(res.refused ?? [])] };
     deps.state.pages.set(root.id, page);
   }
   const nodes: TreeNode[] = page.models.map((m) => modelNode(place, m));
@@ -69,6 +92,7 @@ async function modelsOf(root: RootNode, place: Place, deps: ChildDeps, more: boo
   if (nodes.length === 0) {
     nodes.push(messageNode(root.id, filter ? `No models match '${filter}'` : 'No models yet: upload one from the context menu', 'info'));
   }
+  if (page.refused.length > 0) nodes.push(refusedNode(root.id, page.refused));
   return nodes;
 }
 
@@ -107,8 +131,7 @@ export async function childrenOf(node: TreeNode | undefined, deps: ChildDeps): P
       }
     case 'model':
       try {
-        const repo = await deps.repos.repo(node.place);
-        const versions = await repo.listVersions(node.model, { includePending: true });
+        const versions = await deps.repos.use(node.place, ({ repo }) => repo.listVersions(node.model, { includePending: true }));
         // newest first: the version people look for is usually the latest one
         const sorted = [...versions].sort((a, b) => compareVersions(b.name, a.name));
         return [tagsGroupNode(node.place, node.model), ...sorted.map((v) => versionNode(node.place, v))];
@@ -117,16 +140,15 @@ export async function childrenOf(node: TreeNode | undefined, deps: ChildDeps): P
       }
     case 'tagsGroup':
       try {
-        const repo = await deps.repos.repo(node.place);
-        const tags = [...await repo.listTags(node.model)].sort((a, b) => a.name.localeCompare(b.name));
+        const tags = [...await deps.repos.use(node.place, ({ repo }) => repo.listTags(node.model))].sort((a, b) => a.name.localeCompare(b.name));
         return tags.length ? tags.map((t) => tagNode(node.place, t)) : [messageNode(node.id, 'No tags yet', 'info')];
       } catch (err) {
         return [failure(node.id, `tags of ${node.model}`, err, deps, node.place.connectionId)];
       }
     case 'version':
       try {
-        const repo = await deps.repos.repo(node.place);
-        const files = await repo.listArtifacts(node.model, node.info.name);
+        if (node.info.problem) return [];
+        const files = await deps.repos.use(node.place, ({ repo }) => repo.listArtifacts(node.model, node.info.name));
         return files.length ? files.map((a) => artifactNode(node.place, a)) : [messageNode(node.id, 'No files', 'info')];
       } catch (err) {
         return [failure(node.id, `files of ${node.model}@${node.info.name}`, err, deps, node.place.connectionId)];

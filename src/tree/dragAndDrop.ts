@@ -2,7 +2,7 @@
 // uploads them as a new version: the drop only collects local paths and runs the upload command, which
 // asks for what is missing (model name on a bucket, version name) and shows progress with Cancel.
 import * as vscode from 'vscode';
-import type { TreeNode } from './nodes';
+import { hasProblem, type TreeNode } from './nodes';
 
 const URI_LIST = 'text/uri-list';
 
@@ -13,7 +13,7 @@ export function pathsFromUriList(text: string): string[] {
 }
 
 export function isDropTarget(node: TreeNode | undefined): boolean {
-  if (!node) return false;
+  if (!node || hasProblem(node)) return false; // the core marked it unusable: nothing is run on it
   if (node.kind === 'connection') return node.connKind === 'fs';
   return ['bucket', 'model', 'tagsGroup', 'version', 'tag', 'artifact'].includes(node.kind);
 }

@@ -39,7 +39,7 @@ export interface MessageNode {
   readonly kind: 'message';
   readonly id: string;
   readonly text: string;
-  readonly severity: 'error' | 'info';
+  readonly severity: 'error' | 'warning' | 'info';
   /** Tooltip: the full error. */
   readonly detail?: string;
   /** Run on click (e.g. edit the connection whose keys were refused). */
@@ -92,9 +92,14 @@ export function artifactNode(place: Place, info: ArtifactInfo): ArtifactNode {
   return { kind: 'artifact', id: `${placeId(place)}/m:${info.model}/v:${info.version}/a:${info.name}`, place, model: info.model, info };
 }
 
-export function messageNode(parentId: string, text: string, severity: 'error' | 'info', detail?: string,
-  command?: MessageNode['command']): MessageNode {
-  return { kind: 'message', id: `${parentId}#message`, text, severity, detail, command };
+export function messageNode(parentId: string, text: string, severity: MessageNode['severity'], detail?: string,
+  command?: MessageNode['command'], slot = 'message'): MessageNode {
+  return { kind: 'message', id: `${parentId}#${slot}`, text, severity, detail, command };
+}
+
+/** A version or file the core marked unusable: shown (escaped name, the problem), never acted on. */
+export function hasProblem(node: TreeNode | undefined): node is (VersionNode | ArtifactNode) & { info: { problem: string } } {
+  return (node?.kind === 'version' || node?.kind === 'artifact') && typeof node.info.problem === 'string';
 }
 
 export function loadMoreNode(root: RootNode): LoadMoreNode {

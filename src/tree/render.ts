@@ -1,5 +1,8 @@
 // The one function that turns a node into what VS Code shows: label, description, icon, tooltip and
 // the contextValue the menus in package.json match (`version`, `version:tagged`, `tag:broken`, ...).
+// A version or file the core marked with a `problem` gets `problem:version` / `problem:artifact`, which
+// no menu matches: it is shown (warning icon, the escaped name the core gave, the problem) and nothing
+// can be run on it.
 import * as vscode from 'vscode';
 import { formatBytes } from '../vscode/progress';
 import type { TreeNode } from './nodes';
@@ -29,7 +32,18 @@ export function versionDescription(state: string, tags: readonly string[]): stri
   return tags.join(', ');
 }
 
+/** A version or file that cannot be used: leaf, warning icon, the problem beside and under the name. */
+function unusable(node: Extract<TreeNode, { kind: 'version' | 'artifact' }>, problem: string): vscode.TreeItem {
+  const it = item(node.info.name, C.None, node.id, `problem:${node.kind}`, 'warning', 'list.warningForeground');
+  it.description = problem;
+  const where = node.kind === 'version' ? `${node.model}@${node.info.name}` : `${node.model}@${node.info.version}/${node.info.name}`;
+  // plain text: the name and the problem come from storage and must not be read as markdown
+  it.tooltip = `${node.kind === 'version' ? 'Version' : 'File'} ${where} cannot be used:\n${problem}`;
+  return it;
+}
+
 export function renderNode(node: TreeNode): vscode.TreeItem {
+  if ((node.kind === 'version' || node.kind === 'artifact') && node.info.problem) return unusable(node, node.info.problem);
   switch (node.kind) {
     case 'connection': {
       const it = item(node.name, C.Collapsed, node.id, 'connection', node.connKind === 's3' ? 'cloud' : 'folder-library');
@@ -80,8 +94,8 @@ export function renderNode(node: TreeNode): vscode.TreeItem {
       return it;
     }
     case 'message': {
-      const it = item(node.text, C.None, node.id, 'message', node.severity === 'error' ? 'error' : 'info',
-        node.severity === 'error' ? 'list.errorForeground' : undefined);
+      const it = item(node.text, C.None, node.id, 'message', node.severity,
+        node.severity === 'error' ? 'list.errorForeground' : node.severity === 'warning' ? 'list.warningForeground' : undefined);
       it.tooltip = node.detail ?? node.text;
       if (node.command) it.command = { command: node.command.id, title: node.command.title, arguments: [...node.command.args] };
       return it;

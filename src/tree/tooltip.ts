@@ -38,8 +38,7 @@ export async function artifactMetadataOutcome(node: ArtifactNode, repos: Reposit
   signal?: AbortSignal): Promise<MetadataOutcome> {
   if (!metadata.hasMetadata(node.info.name)) return { kind: 'none' };
   try {
-    const { storage } = await repos.open(node.place);
-    const m = await metadata.read(storage, node.info, signal);
+    const m = await repos.use(node.place, ({ storage }) => metadata.read(storage, node.info, signal));
     return m ? { kind: 'read', metadata: m } : { kind: 'none' };
   } catch (err) {
     if (isAbort(err)) throw err;

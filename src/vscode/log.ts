@@ -1,7 +1,6 @@
 // The one log channel ("Model Repository", a LogOutputChannel). Every line carries a component prefix
 // ("[tree]", "[upload]") and passes through redactSecrets(), so a key that reached an error message
 // by accident never reaches the log either.
-import type * as vscode from 'vscode';
 import { redactSecrets } from '../core/errors';
 
 export const LOG_CHANNEL_NAME = 'Model Repository';
@@ -33,7 +32,31 @@ export function describeError(err: unknown): string {
   return redactSecrets(parts.join('\n  caused by '));
 }
 
-export function createLog(channel: vscode.LogOutputChannel, component?: string): Log {
+/** What the log writes to: the LogOutputChannel, or (tests) one that also keeps the lines. */
+export interface LogSink {
+  info(message: string): void;
+  warn(message: string): void;
+  error(message: string): void;
+  debug(message: string): void;
+  show(preserveFocus?: boolean): void;
+}
+
+/** The channel, also keeping every line written to it in `lines` (the extension's own tests read them). */
+export function recordingSink(channel: LogSink, lines: string[]): LogSink {
+  const keep = (level: string, m: string): void => {
+    lines.push(`[${level}] ${m}`);
+    if (lines.length > 2000) lines.shift();
+  };
+  return {
+    info: (m: string) => { keep('info', m); channel.info(m); },
+    warn: (m: string) => { keep('warn', m); channel.warn(m); },
+    error: (m: string) => { keep('error', m); channel.error(m); },
+    debug: (m: string) => { keep('debug', m); channel.debug(m); },
+    show: (preserveFocus?: boolean) => channel.show(preserveFocus),
+  };
+}
+
+export function createLog(channel: LogSink, component?: string): Log {
   const p = (m: string): string => redactSecrets(component ? `[${component}] ${m}` : m);
   return {
     info: (m) => channel.info(p(m)),

@@ -1,6 +1,10 @@
 // Opens repositories for the tree and the commands: a connection (settings + keys from SecretStorage)
 // plus, for S3, a bucket -> one core Repository, cached until the connections change or the user
 // refreshes. openStorage() loads the AWS SDK only when an S3 connection is first opened.
+// Every operation holds a lease on the storage it uses (use(), or open() + release()): a refresh or a
+// connection edit only retires the cached entry, so the next operation opens a fresh one, and the
+// retired storage is disposed when its last lease is released. An upload that runs while the user
+// refreshes keeps its S3 clients to the end.
 import * as os from 'node:os';
 import type * as vscode from 'vscode';
 import { RepoError } from '../core/errors';
@@ -10,7 +14,7 @@ import type { ConnectionConfig } from '../core/connections/types';
 import type { Storage } from '../core/storage/storage';
 import type { ConnectionStore } from './connectionStore';
 import type { Log } from './log';
-import { resolveFolder, type Connection } from './settings';
+import { resolveFolder, timeoutSettings, type Connection } from './settings';
 
 const LISTING_ONLY_BUCKET = 'modelrepo-bucket-listing';
 
@@ -24,6 +28,18 @@ export interface Opened {
   readonly connection: Connection;
   readonly storage: Storage;
   readonly repo: Repository;
+}
+
+/** An opened repository held by one operation: call release() when the operation ends (once). */
+export interface Lease extends Opened {
+  release(): void;
+}
+
+interface Entry {
+  readonly opened: Promise<Opened>;
+  leases: number;
+  /** Taken out of the cache (refresh, connection change): disposed once no lease holds it. */
+  retired: boolean;
 }
 
 function who(): string {
@@ -43,7 +59,9 @@ export function bucketMatcher(pattern: string | undefined): (name: string) => bo
 }
 
 export class Repositories implements vscode.Disposable {
-  private readonly cache = new Map<string, Promise<Opened>>();
+  private readonly cache = new Map<string, Entry>();
+  /** Retired entries still leased by a running operation. */
+  private readonly draining = new Set<Entry>();
   private readonly sub: vscode.Disposable;
 
   constructor(private readonly store: ConnectionStore, private readonly log: Log) {
@@ -76,27 +94,74 @@ export class Repositories implements vscode.Disposable {
       prefix: c.prefix?.replace(/^\/+|\/+$/g, '') || undefined,
       credentials: keys,
       profile: keys ? undefined : c.profile,
+      timeouts: timeoutSettings(),
     };
   }
 
-  open(place: Place): Promise<Opened> {
+  /** Opens (or reuses) the place's repository and leases it; the caller must release() the lease. */
+  async open(place: Place): Promise<Lease> {
     const key = `${place.connectionId}\u0000${place.bucket ?? ''}`;
-    let p = this.cache.get(key);
-    if (!p) {
-      p = (async () => {
+    let entry = this.cache.get(key);
+    if (!entry) {
+      const opened = (async (): Promise<Opened> => {
         const connection = this.connection(place.connectionId);
         const storage = await openStorage(await this.config(place));
         this.log.debug(`opened ${storage.root} for connection ${connection.name}`);
         return { connection, storage, repo: new Repository(storage, { who: who() }) };
       })();
-      p.catch(() => this.cache.delete(key)); // do not cache a failure: the next expand tries again
-      this.cache.set(key, p);
+      const e: Entry = { opened, leases: 0, retired: false };
+      // do not cache a failure: the next expand tries again
+      opened.catch(() => { if (this.cache.get(key) === e) this.cache.delete(key); });
+      this.cache.set(key, e);
+      entry = e;
     }
-    return p;
+    // counted before the await, so a refresh while the storage opens cannot dispose it under us
+    entry.leases++;
+    let o: Opened;
+    try {
+      o = await entry.opened;
+    } catch (err) {
+      this.release(entry);
+      throw err;
+    }
+    const e = entry;
+    let released = false;
+    return {
+      ...o,
+      release: () => {
+        if (released) return;
+        released = true;
+        this.release(e);
+      },
+    };
   }
 
-  async repo(place: Place): Promise<Repository> {
-    return (await this.open(place)).repo;
+  /** Runs one operation with a lease on the place's repository, released when it settles. */
+  async use<T>(place: Place, op: (o: Opened) => Promise<T>): Promise<T> {
+    const lease = await this.open(place);
+    try {
+      return await op(lease);
+    } finally {
+      lease.release();
+    }
+  }
+
+  /** Retired storages not disposed yet because an operation still holds them (tests). */
+  get retiredInUse(): number {
+    return this.draining.size;
+  }
+
+  private release(e: Entry): void {
+    e.leases--;
+    if (e.retired && e.leases === 0) this.disposeEntry(e);
+  }
+
+  private disposeEntry(e: Entry): void {
+    this.draining.delete(e);
+    e.opened.then((o) => {
+      o.storage.dispose?.();
+      this.log.debug(`closed ${o.storage.root}`);
+    }, () => undefined);
   }
 
   /** Buckets of an S3 connection: its one configured bucket, or those the keys can list (filtered). */
@@ -104,9 +169,7 @@ export class Repositories implements vscode.Disposable {
     const c = this.connection(connectionId);
     if (c.kind !== 's3') return [];
     if (c.bucket) return [c.bucket];
-    const { storage } = await this.open({ connectionId });
-    if (!storage.listBuckets) return [];
-    const all = await storage.listBuckets(signal);
+    const all = await this.use({ connectionId }, async ({ storage }) => (storage.listBuckets ? storage.listBuckets(signal) : []));
     return all.filter(bucketMatcher(c.bucketFilter)).sort();
   }
 
@@ -117,8 +180,14 @@ export class Repositories implements vscode.Disposable {
     return `s3://${cfg.bucket}/${cfg.prefix ? `${cfg.prefix}/` : ''}${key}`;
   }
 
+  /** Retires every cached repository: the next operation opens fresh ones; a retired one is disposed
+   *  now when nothing uses it, else when its last lease is released. */
   clear(): void {
-    for (const p of this.cache.values()) p.then((o) => o.storage.dispose?.(), () => undefined);
+    for (const e of this.cache.values()) {
+      e.retired = true;
+      if (e.leases === 0) this.disposeEntry(e);
+      else this.draining.add(e);
+    }
     this.cache.clear();
   }
 

@@ -5,6 +5,7 @@
 // is therefore ignored.) Settings never hold keys; those live in SecretStorage (connectionStore.ts).
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import type { Timeouts } from '../core/timeouts';
 
 export const SECTION = 'modelRepository';
 
@@ -112,6 +113,24 @@ export function resolveFolder(p: string): string {
   return path.isAbsolute(tilde) || !ws ? tilde : path.resolve(ws, tilde);
 }
 
+const TIMEOUT_SETTINGS: Record<keyof Timeouts, string> = { connectMs: 'connect', firstByteMs: 'firstByte', stallMs: 'stall' };
+
+/**
+ * The deadlines the user set (`modelRepository.timeouts.*`, seconds) in milliseconds. Only values set
+ * in some scope are returned: an unset one is left to the core, which takes MODELREPO_*_TIMEOUT from
+ * the environment and then its defaults (the same 10/30/30 s the settings show).
+ */
+export function timeoutSettings(): Partial<Timeouts> {
+  const out: { -readonly [K in keyof Timeouts]?: number } = {};
+  for (const [field, name] of Object.entries(TIMEOUT_SETTINGS) as [keyof Timeouts, string][]) {
+    const i = config().inspect<unknown>(`timeouts.${name}`);
+    const v = i?.workspaceFolderValue ?? i?.workspaceValue ?? i?.globalValue;
+    if (typeof v === 'number' && Number.isFinite(v) && v >= 0.1 && v <= 86_400) out[field] = Math.round(v * 1000);
+  }
+  return out;
+}
+
+/** A change that affects the connections or how they are opened (their deadlines). */
 export function affectsConnections(e: vscode.ConfigurationChangeEvent): boolean {
-  return e.affectsConfiguration(`${SECTION}.connections`);
+  return e.affectsConfiguration(`${SECTION}.connections`) || e.affectsConfiguration(`${SECTION}.timeouts`);
 }

@@ -14,11 +14,24 @@ const COMMAND_IDS = ['refresh', 'addS3Connection', 'addFolderConnection', 'impor
   'setHuggingFaceToken'];
 
 suite('activation', () => {
-  test('activates in the extension host and returns the test API', async () => {
+  test('activates in the extension host; the test API is functions and plain data, no service and no secret storage', async () => {
     const api = await extensionApi();
     assert.equal(vscode.extensions.getExtension(EXT_ID)?.isActive, true);
-    assert.ok(api.tree && api.store && api.secrets, 'test API is incomplete');
     assert.equal(typeof api.activationMs, 'number');
+    assert.equal(typeof api.children, 'function');
+    // what another extension would get from exports: nothing it could call get()/keys() on
+    const seen: string[] = [];
+    const check = (o: object, where: string): void => {
+      assert.equal(Object.getPrototypeOf(o), Object.prototype, `${where} is a ${o.constructor?.name}, not plain data`);
+      for (const [k, v] of Object.entries(o)) {
+        seen.push(`${where}.${k}`);
+        assert.ok(!/secret|store|repos|context|keys$/i.test(k) || typeof v === 'function', `${where}.${k} is exported`);
+        if (v !== null && typeof v === 'object') check(v, `${where}.${k}`);
+        else assert.ok(['function', 'number', 'string', 'undefined', 'boolean'].includes(typeof v), `${where}.${k} is a ${typeof v}`);
+      }
+    };
+    check(vscode.extensions.getExtension(EXT_ID)?.exports as object, 'exports');
+    assert.ok(seen.includes('exports.keysDigest') && !seen.some((k) => /secrets$/.test(k)), seen.join(' '));
   });
 
   test('registers every command of package.json, each with the category', async () => {
@@ -42,7 +55,7 @@ suite('activation', () => {
     try {
       await seedChapter(createFsStorage({ kind: 'fs', path: folder }));
       const api = await extensionApi();
-      await api.store.detectWorkspaceFolder();
+      await api.detectWorkspaceFolder();
       const conn = await until('the model-repo connection', async () => (await kids(api)).find((n) => labelOf(api, n) === 'model-repo'));
       assert.equal(item(api, conn).contextValue, 'connection');
       const models = await kids(api, conn);
@@ -50,7 +63,7 @@ suite('activation', () => {
     } finally {
       fs.rmSync(folder, { recursive: true, force: true });
       const api = await extensionApi();
-      await api.store.detectWorkspaceFolder();
+      await api.detectWorkspaceFolder();
     }
     const api = await extensionApi();
     assert.ok(!(await kids(api)).some((n) => labelOf(api, n) === 'model-repo'), 'the implicit connection stays after the folder is gone');

@@ -10,6 +10,7 @@ import { openStorage } from '../../../src/core/openStorage';
 import { Repository } from '../../../src/core/repository';
 import { createFsStorage } from '../../../src/core/storage/fsStorage';
 import type { ExtensionApi } from '../../../src/extension';
+import { keysDigestOf } from '../../../src/vscode/testApi';
 import type { TreeNode } from '../../../src/tree/nodes';
 import { startFakeKube } from '../../helpers/fakeKubeApi';
 import type { FakeKube } from '../../helpers/fakeKubeApi';
@@ -82,7 +83,7 @@ suite('deploy: manifest variants, A/B, apply to cluster', function () {
   test('generate manifest refuses KServe on a folder repository, saying why', async () => {
     const g = await run<Generated>('generateManifest', await fsTag('v1'), { kind: 'kserve', nfsServer: 'nfs.test.lan', open: false });
     assert.equal(g, undefined);
-    assert.match(api.notify.last()?.message ?? '', /KServe's storage initializer reads from S3 here/);
+    assert.match(api.lastNotice()?.message ?? '', /KServe's storage initializer reads from S3 here/);
   });
 
   suite('on the real S3 server', function () {
@@ -105,7 +106,9 @@ suite('deploy: manifest variants, A/B, apply to cluster', function () {
       assert.ok(id);
       ids.push(id);
       await until(`connection ${S3}`, async () => (await kids(api)).find((n) => labelOf(api, n) === S3));
-      keys = JSON.parse((await api.secrets.get(`modelRepository.connection.${id}`)) ?? '{}');
+      // the keys given to the command; the API server must receive exactly what SecretStorage holds
+      keys = { accessKeyId: env.accessKeyId, secretAccessKey: env.secretAccessKey };
+      assert.equal(await api.keysDigest(id), keysDigestOf(keys), 'SecretStorage does not hold the keys given');
       kube = await startFakeKube();
       savedKubeconfig = process.env.KUBECONFIG;
       process.env.KUBECONFIG = kube.kubeconfig(scratch('deploy-kube')); // the extension runs in this same process
@@ -146,7 +149,7 @@ suite('deploy: manifest variants, A/B, apply to cluster', function () {
       if (!k8s) return this.skip();
       kube.requests.length = 0;
       const r = await run<Applied>('applyToCluster', await tag('latest'), { confirm: true, pollMs: 20 });
-      assert.ok(r, `apply failed: ${api.notify.last()?.message}`);
+      assert.ok(r, `apply failed: ${api.lastNotice()?.message}`);
       const patches = kube.patches();
       assert.deepEqual(patches.map((p) => p.path), ['/api/v1/namespaces/ml/secrets/modelrepo-s3', `/api/v1/namespaces/ml/pods/${MODEL}`]);
       assert.deepEqual(patches[0].body.data, { AWS_ACCESS_KEY_ID: b64(keys.accessKeyId), AWS_SECRET_ACCESS_KEY: b64(keys.secretAccessKey) });
@@ -158,9 +161,9 @@ suite('deploy: manifest variants, A/B, apply to cluster', function () {
       assert.match(r.report, /Running, ready; fetch-model: terminated \(Completed, exit 0\); llama-server: running/);
       assert.match(r.report, /modelrepo: \/models\/model\.gguf arrived, sha256 ok/);
       assert.equal(r.uri.scheme, 'modelrepo-doc');
-      assert.equal(api.docs.provideTextDocumentContent(r.uri), r.report, 'the report is a read-only document, not a file');
+      assert.equal(api.docText(r.uri), r.report, 'the report is a read-only document, not a file');
       for (const k of [keys.accessKeyId, keys.secretAccessKey, b64(keys.accessKeyId), b64(keys.secretAccessKey)]) assert.ok(!r.report.includes(k), 'a key is in the report');
-      assert.match(api.notify.last()?.message ?? '', /^Applied llama-3-8b:latest to context loopback, namespace ml: the model arrived$/);
+      assert.match(api.lastNotice()?.message ?? '', /^Applied llama-3-8b:latest to context loopback, namespace ml: the model arrived$/);
     });
 
     test('A/B Deployment applied to the cluster: Secret, both Deployments and the Service; each arm\'s pod watched', async function () {
@@ -169,7 +172,7 @@ suite('deploy: manifest variants, A/B, apply to cluster', function () {
       const r = await run<{ applied?: Applied }>('abDeployment', await walk(api, S3, bucket, MODEL), {
         arms: [{ tag: 'v1', replicas: 3 }, { tag: 'latest', replicas: 1 }], mode: 'follow', apply: true, confirm: true, pollMs: 20, open: false,
       });
-      assert.ok(r?.applied, `apply failed: ${api.notify.last()?.message}`);
+      assert.ok(r?.applied, `apply failed: ${api.lastNotice()?.message}`);
       assert.deepEqual(kube.patches().map((p) => p.path), ['/api/v1/namespaces/ml/secrets/modelrepo-s3',
         `/apis/apps/v1/namespaces/ml/deployments/${MODEL}-v1`, `/apis/apps/v1/namespaces/ml/deployments/${MODEL}-latest`, `/api/v1/namespaces/ml/services/${MODEL}`]);
       assert.equal(kube.patches()[0].body.data.AWS_SECRET_ACCESS_KEY, b64(keys.secretAccessKey));

@@ -1,5 +1,5 @@
-// A folder repository through the real extension: the tree at each level (read through the provider
-// activate() returns) and each command's effect on the files, checked with the core.
+// A folder repository through the real extension: the tree at each level (read through the test API
+// activate() returns under test) and each command's effect on the files, checked with the core.
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -99,7 +99,7 @@ suite('folder repository: tree and commands', () => {
     assert.equal(it.contextValue, 'artifact');
     assert.equal(it.description, '5.9 KiB');
     // the tooltip is resolved on hover (resolveTreeItem), so drawing the row reads no file
-    const resolved = await api.tree.resolveTreeItem(it, art, new vscode.CancellationTokenSource().token);
+    const resolved = await api.resolveTreeItem(it, art, new vscode.CancellationTokenSource().token);
     const tip = (resolved.tooltip as vscode.MarkdownString).value;
     assert.ok(tip.includes(sha256(path.join(folder, MODEL, V2, F2))), tip);
     assert.match(tip, /Modified: \d{4}-\d{2}-\d{2}T/);
@@ -165,7 +165,7 @@ suite('folder repository: tree and commands', () => {
     await alice().setTag(MODEL, 'latest', 'v1');
     const lost = await run<TagInfo | undefined>('moveTag', latest, { target: '2024-05-01' });
     assert.equal(lost, undefined);
-    const notice = api.notify.last();
+    const notice = api.lastNotice();
     assert.equal(notice?.code, 'Conflict');
     assert.match(notice?.message ?? '', /alice@test/);
     assert.equal((await repo.resolve({ model: MODEL, tag: 'latest' })).version, V1, 'the losing move must not land');
@@ -192,8 +192,8 @@ suite('folder repository: tree and commands', () => {
   test('delete version is refused while a tag points at it, then works once untagged', async () => {
     const v1 = await walk(api, CONN, MODEL, V1);
     assert.equal(await run('deleteVersion', v1, { confirm: true }), undefined);
-    assert.equal(api.notify.last()?.code, 'InUse');
-    assert.match(api.notify.last()?.message ?? '', /Cannot delete version/);
+    assert.equal(api.lastNotice()?.code, 'InUse');
+    assert.match(api.lastNotice()?.message ?? '', /Cannot delete version/);
     assert.ok(fs.existsSync(path.join(folder, MODEL, V1, F1)), 'a tagged version was deleted');
     const fresh = await walk(api, CONN, MODEL, '2024-05-01');
     assert.equal(await run('deleteVersion', fresh, { confirm: true }), true);
@@ -212,7 +212,7 @@ suite('folder repository: tree and commands', () => {
     fs.writeFileSync(stored, bytes);
     const dest2 = scratch('download-bad');
     assert.equal(await run('download', await walk(api, CONN, MODEL, V1, F1), { dest: dest2 }), undefined);
-    assert.equal(api.notify.last()?.code, 'Integrity');
+    assert.equal(api.lastNotice()?.code, 'Integrity');
     assert.deepEqual(fs.readdirSync(dest2).filter((f) => !f.startsWith('.')), []);
   });
 
@@ -254,16 +254,6 @@ suite('folder repository: tree and commands', () => {
       if (saved === undefined) delete process.env.KUBECONFIG;
       else process.env.KUBECONFIG = saved;
     }
-  });
-
-  test('apply manifest writes the YAML to a private temp file and runs kubectl in a terminal', async () => {
-    const res = await run<{ file: string; command: string; terminal: string }>('applyManifest', undefined,
-      { yaml: 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: x\n', context: 'kind-test', confirm: true });
-    assert.ok(res);
-    assert.equal(fs.readFileSync(res.file, 'utf8'), 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: x\n');
-    assert.equal(fs.statSync(res.file).mode & 0o077, 0, 'the temp file is readable by others');
-    assert.equal(res.command, `kubectl apply --context kind-test -f ${res.file}`);
-    assert.ok(vscode.window.terminals.some((t) => t.name === res.terminal));
   });
 
   test('copy S3 URI and share URL of an artifact in a folder repository', async () => {

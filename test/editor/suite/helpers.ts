@@ -57,16 +57,16 @@ export async function seedChapter(storage: Storage, who = 'seed@test'): Promise<
 }
 
 export async function kids(api: ExtensionApi, node?: TreeNode): Promise<TreeNode[]> {
-  return api.tree.getChildren(node);
+  return api.children(node);
 }
 
 export function labelOf(api: ExtensionApi, node: TreeNode): string {
-  const l = api.tree.getTreeItem(node).label;
+  const l = api.treeItem(node).label;
   return typeof l === 'string' ? l : l?.label ?? '';
 }
 
 export function item(api: ExtensionApi, node: TreeNode): vscode.TreeItem {
-  return api.tree.getTreeItem(node);
+  return api.treeItem(node);
 }
 
 /** The child of `parent` with this label (fails listing what is there instead). */
@@ -109,5 +109,5 @@ export async function addFolder(api: ExtensionApi, folder: string, name: string)
 
 export async function removeConnection(api: ExtensionApi, id: string): Promise<void> {
   await run('removeConnection', { connectionId: id }, { confirm: true });
-  await until(`connection ${id} gone`, () => (api.store.get(id) ? undefined : true));
+  await until(`connection ${id} gone`, () => (api.connection(id) ? undefined : true));
 }

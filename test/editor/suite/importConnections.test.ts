@@ -4,6 +4,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { keysDigestOf } from '../../../src/vscode/testApi';
 import { extensionApi, removeConnection, run, scratch } from './helpers';
 
 suite('import connections found on the machine', () => {
@@ -32,10 +33,9 @@ suite('import connections found on the machine', () => {
     const got = await run<string[]>('importConnections', undefined, { env: {}, home, pick: ['localai'] });
     assert.equal(got?.length, 1);
     ids.push(...(got ?? []));
-    const c = api.store.get(got?.[0] ?? '');
+    const c = api.connection(got?.[0] ?? '');
     assert.deepEqual([c?.name, c?.endpoint, c?.pathStyle], ['localai', 'http://minio.model-storage:9000', true]);
-    assert.deepEqual(JSON.parse((await api.secrets.get(`modelRepository.connection.${c?.id}`)) ?? '{}'),
-      { accessKeyId: 'minioadmin', secretAccessKey: 'mc-secret-value-1' });
+    assert.equal(await api.keysDigest(c?.id ?? ''), keysDigestOf({ accessKeyId: 'minioadmin', secretAccessKey: 'mc-secret-value-1' }));
     assert.ok(!JSON.stringify(vscode.workspace.getConfiguration('modelRepository').inspect('connections')).includes('mc-secret-value-1'));
   });
 
@@ -44,14 +44,14 @@ suite('import connections found on the machine', () => {
     const got = await run<string[]>('importConnections', undefined, { env: {}, home, pick: ['ceph'] });
     assert.equal(got?.length, 1);
     ids.push(...(got ?? []));
-    const c = api.store.get(got?.[0] ?? '');
+    const c = api.connection(got?.[0] ?? '');
     assert.deepEqual([c?.profile, c?.endpoint, c?.region], ['ceph', 'http://ceph.lan:7480', 'us-east-1']);
-    assert.equal(await api.secrets.get(`modelRepository.connection.${c?.id}`), undefined);
+    assert.equal(await api.keysDigest(c?.id ?? ''), undefined);
   });
 
   test('what was imported is not offered again; nothing new is reported, not shown as a crash', async () => {
     const api = await extensionApi();
     assert.equal(await run('importConnections', undefined, { env: {}, home, pick: 'all' }), undefined);
-    assert.equal(api.notify.last()?.code, 'NotFound');
+    assert.equal(api.lastNotice()?.code, 'NotFound');
   });
 });

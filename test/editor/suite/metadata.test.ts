@@ -10,6 +10,7 @@ import { modelCardKey } from '../../../src/core/metadata/modelCard';
 import { Repository } from '../../../src/core/repository';
 import { createFsStorage } from '../../../src/core/storage/fsStorage';
 import type { ExtensionApi } from '../../../src/extension';
+import { digest } from '../../../src/vscode/testApi';
 import type { TreeNode } from '../../../src/tree/nodes';
 import { startFakeHub, type FakeHub } from '../../helpers/fakeHub';
 import { ggufHeader, safetensorsBytes, tinyLlamaSpec, writeGguf } from '../../helpers/gguf';
@@ -36,7 +37,7 @@ suite('model metadata, model cards, search and Hugging Face import', () => {
   let hub: FakeHub;
   const config = (): vscode.WorkspaceConfiguration => vscode.workspace.getConfiguration('modelRepository');
   const tooltip = async (node: TreeNode): Promise<string> => {
-    const resolved = await api.tree.resolveTreeItem(item(api, node), node, new vscode.CancellationTokenSource().token);
+    const resolved = await api.resolveTreeItem(item(api, node), node, new vscode.CancellationTokenSource().token);
     return (resolved.tooltip as vscode.MarkdownString).value;
   };
 
@@ -71,18 +72,18 @@ suite('model metadata, model cards, search and Hugging Face import', () => {
 
   test('the GGUF tooltip shows architecture, parameters, quantization, context length and tensors, read only on hover', async () => {
     const version = await walk(api, CONN, 'tiny-llama', V);
-    const before = api.metadata.reads;
+    const before = api.metadata.reads();
     const files = await kids(api, version);
     for (const f of files) assert.equal(item(api, f).tooltip, undefined, 'drawing a row must not build the tooltip');
-    assert.equal(api.metadata.reads, before, 'drawing the tree read a header');
+    assert.equal(api.metadata.reads(), before, 'drawing the tree read a header');
     const q4 = await walk(api, CONN, 'tiny-llama', V, Q4);
     const tip = await tooltip(q4);
-    assert.equal(api.metadata.reads, before + 1);
+    assert.equal(api.metadata.reads(), before + 1);
     for (const line of ['Format: **GGUF v3**', 'Architecture: **llama**', 'Parameters: **8.0B (8,030,261,248)**',
       'Quantization: **Q4_K_M**', 'Context length: **8,192**', 'Tensors: **2**']) assert.ok(tip.includes(line), `${line} not in\n${tip}`);
     assert.match(tip, /sha256: `[0-9a-f]{64}`/);
     assert.match(await tooltip(q4), /Quantization: \*\*Q4_K_M\*\*/);
-    assert.equal(api.metadata.reads, before + 1, 'the second hover read the header again instead of the ETag cache');
+    assert.equal(api.metadata.reads(), before + 1, 'the second hover read the header again instead of the ETag cache');
     await api.metadata.save();
     assert.ok(api.metadata.file, 'global storage is not a local folder');
     const saved = fs.readFileSync(api.metadata.file, 'utf8');
@@ -95,10 +96,10 @@ suite('model metadata, model cards, search and Hugging Face import', () => {
     assert.ok(tip.includes('Parameters: **8.3K (8,320)**'), tip); // 64 x 128 + 128
     fs.writeFileSync(path.join(folder, 'bert-st', '1.0.0', 'broken.gguf'), 'not a gguf at all');
     await run('refresh');
-    const notices = api.notify.notices().length;
+    const notices = api.notices().length;
     const broken = await tooltip(await walk(api, CONN, 'bert-st', '1.0.0', 'broken.gguf'));
     assert.match(broken, /Metadata: .*not a valid GGUF file/);
-    assert.equal(api.notify.notices().length, notices);
+    assert.equal(api.notices().length, notices);
   });
 
   test('version details: a markdown preview of every file with its metadata', async () => {
@@ -119,7 +120,7 @@ suite('model metadata, model cards, search and Hugging Face import', () => {
   test('model card: none at first, created from the metadata, shown, and not replaced without consent', async () => {
     const model = await walk(api, CONN, 'tiny-llama');
     assert.equal(await run('openModelCard', model), undefined);
-    assert.match(api.notify.last()?.message ?? '', /tiny-llama has no model card/);
+    assert.match(api.lastNotice()?.message ?? '', /tiny-llama has no model card/);
     const created = await run<{ text: string; key: string; replaced: boolean }>('createModelCard', model);
     assert.ok(created, 'createModelCard returned nothing');
     assert.equal(created.replaced, false);
@@ -133,7 +134,7 @@ suite('model metadata, model cards, search and Hugging Face import', () => {
     assert.equal(opened?.text, '# tiny-llama\n\nWritten by hand.\n');
     assert.equal(opened?.preview, true);
     assert.equal(await run('createModelCard', model, { overwrite: false }), undefined);
-    assert.equal(api.notify.last()?.code, 'Exists');
+    assert.equal(api.lastNotice()?.code, 'Exists');
     assert.equal(fs.readFileSync(file, 'utf8'), '# tiny-llama\n\nWritten by hand.\n');
     const replaced = await run<{ replaced: boolean }>('createModelCard', model, { overwrite: true, open: false });
     assert.equal(replaced?.replaced, true);
@@ -154,14 +155,14 @@ suite('model metadata, model cards, search and Hugging Face import', () => {
     const shown = await run<{ revealed?: string }>('searchModels', conn, { query: 'arch:qwen2', reveal: 'chat-small' });
     assert.equal(shown?.revealed, 'chat-small');
     await until('chat-small selected in the view', () =>
-      (api.view.selection as TreeNode[]).some((n) => n.id === `c:${id}/m:chat-small`) || undefined);
+      (api.selection() as TreeNode[]).some((n) => n.id === `c:${id}/m:chat-small`) || undefined);
   });
 
   test('Hugging Face import: one quantization from the local Hub into the folder repository', async () => {
     const conn = await walk(api, CONN);
     const r = await run<{ model: string; version: string; files: string[]; commit: string }>('importFromHuggingFace', conn,
       { repo: 'acme/tiny-gguf', files: '*Q4_K_M.gguf', model: 'hub-tiny' });
-    assert.ok(r, `import failed: ${api.notify.last()?.message}`);
+    assert.ok(r, `import failed: ${api.lastNotice()?.message}`);
     assert.match(r.version, new RegExp(`^\\d{4}-\\d{2}-\\d{2}-hf-${'c'.repeat(12)}$`));
     assert.deepEqual(r.files, ['tiny.Q4_K_M.gguf']);
     assert.deepEqual(fs.readFileSync(path.join(folder, 'hub-tiny', r.version, 'tiny.Q4_K_M.gguf')), hubGguf);
@@ -173,23 +174,25 @@ suite('model metadata, model cards, search and Hugging Face import', () => {
   test('Hugging Face token: kept in SecretStorage (never settings), used for a gated model; a refused one is named HF_TOKEN, never shown', async () => {
     const conn = await walk(api, CONN);
     assert.equal(await run('importFromHuggingFace', conn, { repo: 'acme/gated', model: 'gated' }), undefined);
-    const anonymous = api.notify.last();
+    const anonymous = api.lastNotice();
     assert.equal(anonymous?.code, 'Auth');
     assert.match(anonymous?.message ?? '', /acme\/gated.*HF_TOKEN/);
 
     assert.equal(await run('setHuggingFaceToken', undefined, { token: WRONG }), true);
-    assert.equal(await api.secrets.get('modelRepository.hfToken'), WRONG);
+    assert.equal(await api.tokenDigest(), digest(WRONG));
     assert.equal(await run('importFromHuggingFace', conn, { repo: 'acme/gated', model: 'gated' }), undefined);
-    const refused = api.notify.last();
+    const refused = api.lastNotice();
     assert.equal(refused?.code, 'Auth');
     assert.match(refused?.message ?? '', /HF_TOKEN/);
     assert.ok(!refused?.message.includes(WRONG), 'the refused token is in the message');
 
     assert.equal(await run('setHuggingFaceToken', undefined, { token: TOKEN }), true);
     const r = await run<{ version: string; files: string[] }>('importFromHuggingFace', conn, { repo: 'acme/gated', model: 'gated', version: 'v1' });
-    assert.ok(r, `gated import failed: ${api.notify.last()?.message}`);
+    assert.ok(r, `gated import failed: ${api.lastNotice()?.message}`);
     assert.deepEqual(r.files, ['gated.Q4_K_M.gguf']);
     assert.ok(hub.requests.some((q) => q.authorization === `Bearer ${TOKEN}`), 'the stored token was not sent');
+    assert.ok(!api.logLines().some((l) => l.includes(TOKEN) || l.includes(WRONG)), 'a token is in the log');
+    assert.equal(await api.tokenDigest(), digest(TOKEN));
     for (const key of Object.keys(config()).filter((k) => typeof (config() as unknown as Record<string, unknown>)[k] !== 'function')) {
       const i = config().inspect(key);
       assert.ok(!JSON.stringify([i?.globalValue, i?.workspaceValue, i?.workspaceFolderValue]).includes('hf_'), `a token is in the setting ${key}`);

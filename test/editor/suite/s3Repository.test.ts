@@ -9,6 +9,7 @@ import { openStorage } from '../../../src/core/openStorage';
 import { Repository } from '../../../src/core/repository';
 import type { TagInfo } from '../../../src/core/types';
 import type { ExtensionApi } from '../../../src/extension';
+import { keysDigestOf } from '../../../src/vscode/testApi';
 import type { TreeNode } from '../../../src/tree/nodes';
 import { s3Config, s3TestEnv, uniqueBucket } from '../../helpers/s3env';
 import {
@@ -55,9 +56,7 @@ suite('S3 repository on the real server: keys, tree, commands, errors', function
   });
 
   test('keys are in SecretStorage under the connection id; settings hold none', async () => {
-    const stored = await api.secrets.get(`modelRepository.connection.${ids[0]}`);
-    assert.ok(stored, 'no secret stored');
-    assert.deepEqual(JSON.parse(stored), { accessKeyId: env?.accessKeyId, secretAccessKey: env?.secretAccessKey });
+    assert.equal(await api.keysDigest(ids[0]), keysDigestOf({ accessKeyId: env!.accessKeyId, secretAccessKey: env!.secretAccessKey }));
     const inspected = JSON.stringify(vscode.workspace.getConfiguration('modelRepository').inspect('connections'));
     assert.ok(inspected.includes(ids[0]), 'the connection is not in settings');
     assert.ok(!inspected.includes(env?.secretAccessKey ?? '?'), 'the secret key is in settings');
@@ -76,7 +75,7 @@ suite('S3 repository on the real server: keys, tree, commands, errors', function
     assert.equal(art.description, '5.9 KiB');
     const sha = (await repo.listArtifacts(MODEL, V2))[0].sha256;
     // the tooltip is resolved on hover (resolveTreeItem)
-    const tip = (await api.tree.resolveTreeItem(art, artNode, new vscode.CancellationTokenSource().token)).tooltip;
+    const tip = (await api.resolveTreeItem(art, artNode, new vscode.CancellationTokenSource().token)).tooltip;
     assert.ok(sha && (tip as vscode.MarkdownString).value.includes(sha));
   });
 
@@ -107,6 +106,10 @@ suite('S3 repository on the real server: keys, tree, commands, errors', function
     assert.equal(res.status, 200);
     const body = Buffer.from(await res.arrayBuffer());
     assert.equal(body.length, 6000);
+    // a bearer credential until it expires: on the clipboard, never in the log
+    const signature = new URL(url as string).searchParams.get('X-Amz-Signature') ?? '?';
+    assert.ok(!api.logLines().some((l) => l.includes(signature) || l.includes(url as string)), 'the presigned URL is in the log');
+    assert.ok(api.logLines().some((l) => l.includes(`presigned URL for ${MODEL}@${V2}/${F2}`)), 'the copy was not logged at all');
   });
 
   test('copy S3 URI names bucket, model, version and file', async () => {
@@ -137,7 +140,7 @@ suite('S3 repository on the real server: keys, tree, commands, errors', function
 
   test('delete version is refused while tagged (S3)', async () => {
     assert.equal(await run('deleteVersion', await walk(api, CONN, bucket, MODEL, V2), { confirm: true }), undefined);
-    assert.equal(api.notify.last()?.code, 'InUse');
+    assert.equal(api.lastNotice()?.code, 'InUse');
     assert.ok((await repo.listVersions(MODEL)).some((v) => v.name === V2));
   });
 
@@ -160,6 +163,8 @@ suite('S3 repository on the real server: keys, tree, commands, errors', function
       return k.some((n) => labelOf(api, n) === bucket) ? k : undefined;
     });
     assert.equal(fixed.length, 1);
+    assert.ok(api.logLines().some((l) => /Cannot list buckets of s3-wrong-key/.test(l)), 'the failure was not logged');
+    assert.ok(!api.logLines().some((l) => l.includes('not-the-secret-key') || l.includes(env?.secretAccessKey ?? '?')), 'a secret key is in the log');
   });
 
   test('a server that is down shows as an error node', async () => {
@@ -184,12 +189,12 @@ suite('S3 repository on the real server: keys, tree, commands, errors', function
       home: scratch('empty-home'), pick: ['aws-env'],
       env: { AWS_ACCESS_KEY_ID: env?.accessKeyId, AWS_SECRET_ACCESS_KEY: env?.secretAccessKey, AWS_ENDPOINT_URL_S3: env?.endpoint, AWS_REGION: env?.region },
     });
-    assert.ok(imported && imported.length === 1, `nothing imported: ${api.notify.last()?.message}`);
+    assert.ok(imported && imported.length === 1, `nothing imported: ${api.lastNotice()?.message}`);
     ids.push(imported[0]);
-    const c = api.store.get(imported[0]);
+    const c = api.connection(imported[0]);
     assert.equal(c?.endpoint, env?.endpoint);
     assert.ok(!JSON.stringify(c).includes(env?.secretAccessKey ?? '?'));
-    assert.equal(JSON.parse((await api.secrets.get(`modelRepository.connection.${imported[0]}`)) ?? '{}').secretAccessKey, env?.secretAccessKey);
+    assert.equal(await api.keysDigest(imported[0]), keysDigestOf({ accessKeyId: env!.accessKeyId, secretAccessKey: env!.secretAccessKey }));
     const res = await run<{ ok: boolean; detail: string }>('testConnection', { connectionId: imported[0] }, { quiet: true });
     assert.equal(res?.ok, true);
   });

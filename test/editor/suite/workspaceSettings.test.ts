@@ -32,7 +32,7 @@ suite('workspace settings', () => {
     await cfg().update('connections', [{ id: 'team', name: 'Team models', kind: 'fs', path: 'team-models' }], vscode.ConfigurationTarget.Workspace);
     await until('the workspace connection', async () => (await kids(api)).some((n) => labelOf(api, n) === 'Team models') || undefined);
     assert.equal((await kids(api)).filter((n) => labelOf(api, n) === 'Team models').length, 1);
-    assert.equal(api.store.get('team')?.scope, 'workspace');
+    assert.equal(api.connection('team')?.scope, 'workspace');
     assert.deepEqual((await kids(api, await walk(api, 'Team models'))).map((n) => labelOf(api, n)), [MODEL]);
   });
 
