@@ -5,6 +5,7 @@
 import { describe } from 'node:test';
 import type { MakeHarness } from './contractHelpers';
 import { brokenLinksContract, chapterLayoutContract, pagingContract } from './browseContract';
+import { hostileNamesContract, symlinkContract } from './hostileContract';
 import { streamUploadContract } from './streamUploadContract';
 import { tagsContract } from './tagsContract';
 import { uploadContract } from './uploadContract';
@@ -19,5 +20,7 @@ export function repositoryContract(name: string, make: MakeHarness): void {
     uploadContract(make);
     streamUploadContract(make);
     tagsContract(make);
+    hostileNamesContract(make);
+    symlinkContract(make);
   });
 }
