@@ -4,7 +4,7 @@
 // holding entries that are unsafe to name is not deleted (nor downloaded, nor shared): Unsafe.
 // A download checks everything first (downloadPlan.ts) and writes nothing until every check passed;
 // the backend then replaces each destination file only with bytes that have the expected sha256.
-import { RepoError } from '../errors';
+import { RepoError, isRepoError } from '../errors';
 import { formatChain } from '../links';
 import { artifactKey, pendingKey, versionManifestKey, versionPrefix } from '../layout';
 import { validateName } from '../names';
@@ -63,16 +63,24 @@ export async function download(storage: Storage, ref: ModelRef, destDir: string,
     const obj = `${a.model}@${a.version}/${a.name}`;
     throwIfAborted(opts.signal, 'download', obj);
     const target = await prepareTarget(plan.root, f);
-    const got = await storage.downloadFile(a.key, target, {
-      signal: opts.signal,
-      expectedSha256: a.sha256,
-      onProgress: (p) => opts.onProgress?.({ file: a.name, stored: p.stored, total: p.total, resumed: p.resumed ?? 0 }),
-    });
-    if (a.sha256 && got.sha256 !== a.sha256) {
-      const against = a.sha256From === 'checksum' ? 'the checksum attached at upload' : 'the one recorded at upload';
-      throw new RepoError('Integrity', 'download', obj, `the sha256 of the stored file (${got.sha256}) differs from ${against} (${a.sha256})`,
-        { details: { expected: a.sha256, actual: got.sha256, chain: formatChain(r.chain) } });
+    const against = a.sha256From === 'checksum' ? 'the checksum attached at upload' : 'the one recorded at upload';
+    const mismatch = (actual: unknown, outcome: string, cause?: unknown): RepoError => new RepoError('Integrity', 'download', obj,
+      `the sha256 of the stored file${typeof actual === 'string' ? ` (${actual})` : ''} differs from ${against} (${a.sha256}); ${outcome}`,
+      { cause, details: { expected: a.sha256, actual, chain: formatChain(r.chain) } });
+    let got;
+    try {
+      got = await storage.downloadFile(a.key, target, {
+        signal: opts.signal,
+        expectedSha256: a.sha256,
+        onProgress: (p) => opts.onProgress?.({ file: a.name, stored: p.stored, total: p.total, resumed: p.resumed ?? 0 }),
+      });
+    } catch (e) {
+      // The backend refused the bytes: name the artifact, not the key.
+      if (isRepoError(e, 'Integrity') && a.sha256) throw mismatch(e.details.actual, `${f.shown} was not replaced`, e);
+      throw e;
     }
+    // A backend that cannot verify before it renames has already put the bytes there: say so.
+    if (a.sha256 && got.sha256 !== a.sha256) throw mismatch(got.sha256, `${f.shown} does not hold the verified file: do not use it`);
     downloaded.push({ name: a.name, path: f.shown, size: got.size, sha256: got.sha256, ...(a.sha256 ? { verifiedBy: a.sha256From ?? 'record' } : {}) });
   }
   return { files: downloaded.map((d) => d.path), downloaded };
