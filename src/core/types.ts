@@ -65,6 +65,8 @@ export interface ResolvedRef {
 
 export interface TagInfo {
   readonly model: string;
+  /** The tag's name; the escaped form (showName), for display only, when `problem` says the name
+   *  itself is refused. */
   readonly name: string;
   /** Link text as stored (`v2`, `../2024-03-20/llama-3-8b.Q5_K_M.gguf`), with control and invisible
    *  characters escaped as in showName (a well-formed link has none); accepted back as an expectation. */

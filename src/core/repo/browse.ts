@@ -1,6 +1,8 @@
 // Reading a repository: models, versions, artifacts, tags and reference resolution. Everything is a
-// delimited listing of one level plus cheap per-version marker checks (bounded concurrency), so
-// drawing one level of a tree never lists a whole bucket.
+// delimited listing of one level plus cheap per-version reads of the record and the marker (bounded
+// concurrency), so drawing one level of a tree never lists a whole bucket nor reads per-file checksums.
+// Every name read here passes the one name rule (names.ts): listings keep the safe entries and report
+// the others escaped, with `problem` or in `refused`.
 import { RepoError } from '../errors';
 import { META_DIR, TAGS_DIR, modelPrefix } from '../layout';
 import { compareVersions, nameProblem, showName, validateName } from '../names';
