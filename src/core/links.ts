@@ -6,8 +6,10 @@
 // Both backends store the same text (a symlink, or the body of a small S3 object). Resolution follows
 // a chain through a lookup the caller provides, so this module never touches storage; every way a chain
 // can go wrong (cycle, dangling, leaving the model, malformed text, too long) is a BrokenLink error.
+// Link text is read from storage: every name in it passes the one name rule (names.ts), and messages
+// show the text escaped (showName) so that bidi or invisible characters cannot disguise it.
 import { RepoError } from './errors';
-import { nameProblem } from './names';
+import { nameProblem, showName } from './names';
 import { TAGS_DIR } from './layout';
 
 export type LinkTarget =
@@ -37,16 +39,16 @@ export function parseLinkText(raw: string): ParseResult {
   const text = raw.replace(/\r?\n$/, '');
   if (text.trim().length === 0) return { problem: 'the link is empty' };
   if (/[\r\n]/.test(text)) return { problem: 'the link has more than one line' };
-  if (/[\u0000-\u0008\u000b-\u001f\u007f\ufffd]/.test(text)) return { problem: 'the link holds binary data, not link text' };
+  if (/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\ufffd]/.test(text)) return { problem: 'the link holds binary data, not link text' };
   if (text.startsWith('/') || /^[A-Za-z]:[\\/]/.test(text) || /^[a-z][a-z0-9+.-]*:\/\//i.test(text)) {
-    return { problem: `the link '${text}' is absolute and leaves the model` };
+    return { problem: `the link ${showName(text)} is absolute and leaves the model` };
   }
-  if (text.includes('\\')) return { problem: `the link '${text}' contains a backslash` };
+  if (text.includes('\\')) return { problem: `the link ${showName(text)} contains a backslash` };
   const parts = text.split('/');
   if ((parts.length === 1 && text !== '..' && text !== '.') || (parts.length === 2 && parts[0] === '.')) {
     const name = parts[parts.length - 1];
     const p = nameProblem('tag', name);
-    return p ? { problem: `the link '${text}' is malformed: ${p}` } : { target: { kind: 'name', name } };
+    return p ? { problem: `the link ${showName(text)} is malformed: ${p}` } : { target: { kind: 'name', name } };
   }
   // `../x` is relative to tags/ (a real symlink); anything else with a slash is relative to the model.
   const base: string[] = parts[0] === '..' ? [TAGS_DIR] : [];
@@ -54,24 +56,24 @@ export function parseLinkText(raw: string): ParseResult {
   for (const seg of parts) {
     if (seg === '' || seg === '.') continue;
     if (seg === '..') {
-      if (out.length === 0) return { problem: `the link '${text}' leaves the model` };
+      if (out.length === 0) return { problem: `the link ${showName(text)} leaves the model` };
       out.pop();
     } else {
       out.push(seg);
     }
   }
-  if (out.length === 0) return { problem: `the link '${text}' points at the model folder itself` };
+  if (out.length === 0) return { problem: `the link ${showName(text)} points at the model folder itself` };
   if (out[0] === TAGS_DIR) {
-    if (out.length !== 2) return { problem: `the link '${text}' points into tags/ but not at a tag` };
+    if (out.length !== 2) return { problem: `the link ${showName(text)} points into tags/ but not at a tag` };
     const p = nameProblem('tag', out[1]);
-    return p ? { problem: `the link '${text}' is malformed: ${p}` } : { target: { kind: 'tag', tag: out[1] } };
+    return p ? { problem: `the link ${showName(text)} is malformed: ${p}` } : { target: { kind: 'tag', tag: out[1] } };
   }
   const vp = nameProblem('version', out[0]);
-  if (vp) return { problem: `the link '${text}' does not point at a version: ${vp}` };
+  if (vp) return { problem: `the link ${showName(text)} does not point at a version: ${vp}` };
   if (out.length === 1) return { target: { kind: 'version', version: out[0] } };
   for (const seg of out.slice(1)) {
     const fp = nameProblem('file', seg);
-    if (fp) return { problem: `the link '${text}' does not point at a file: ${fp}` };
+    if (fp) return { problem: `the link ${showName(text)} does not point at a file: ${fp}` };
   }
   return { target: { kind: 'file', version: out[0], file: out.slice(1).join('/') } };
 }

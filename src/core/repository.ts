@@ -3,10 +3,13 @@
 //   browse.ts   listings and resolution          tags.ts     compare-and-swap moves and deletes
 //   upload.ts   atomic, resumable publishing     history.ts  the per-tag record of landed changes
 //   versions.ts delete, download, share          modelView.ts cached reads for one operation
-// Every method throws RepoError (errors.ts) naming the action and the object.
+// Every method throws RepoError (errors.ts) naming the action and the object. Everything read from
+// storage is checked before it is used (names, version records, markers, entries the backend refused):
+// listings keep the safe entries and report the others (`problem`, `refused`); operations that would
+// use them fail with Unsafe, Corrupt or Integrity before anything is written.
 import type { HistoryRecord, VersionManifest } from './layout';
 import type { Storage } from './storage/storage';
-import type { ArtifactInfo, FileProgress, ModelRef, ResolvedRef, TagInfo, VersionInfo } from './types';
+import type { ArtifactInfo, DownloadResult, FileProgress, ModelPage, ModelRef, ResolvedRef, TagInfo, VersionInfo } from './types';
 import { listArtifacts, listModels, listTags, listVersions, resolveRef } from './repo/browse';
 import { readHistory } from './repo/history';
 import { deleteTag, setTag } from './repo/tags';
@@ -23,16 +26,21 @@ export class Repository {
     this.who = opts.who ?? defaultWho();
   }
 
-  /** Top-level folders, sorted; `filter` is a case-insensitive substring; pass `cursor` back for the next page. */
-  listModels(opts?: { cursor?: string; limit?: number; filter?: string; signal?: AbortSignal }): Promise<{ models: string[]; cursor?: string }> {
+  /** Top-level folders, sorted; `filter` is a case-insensitive substring; pass `cursor` back for the next page.
+   *  Folders with unsafe names (and entries the backend refused) come back in `refused`, not as models. */
+  listModels(opts?: { cursor?: string; limit?: number; filter?: string; signal?: AbortSignal }): Promise<ModelPage> {
     return listModels(this.storage, opts);
   }
 
-  /** Versions oldest first (dates by date, semvers numerically); pending ones only with includePending. */
+  /** Versions oldest first (dates by date, semvers numerically); pending ones only with includePending.
+   *  Unsafe or refused versions and versions with a corrupt record carry `problem`. NotFound when
+   *  nothing at all is stored under the model. */
   listVersions(model: string, opts?: { includePending?: boolean; signal?: AbortSignal }): Promise<VersionInfo[]> {
     return listVersions(this.storage, model, opts);
   }
 
+  /** The version's files; files that cannot be used (unsafe name, not in the record, missing, size
+   *  differs from the record) carry `problem`. */
   listArtifacts(model: string, version: string, signal?: AbortSignal): Promise<ArtifactInfo[]> {
     return listArtifacts(this.storage, model, version, signal);
   }
@@ -42,7 +50,8 @@ export class Repository {
     return listTags(this.storage, model, signal);
   }
 
-  /** Throws NotFound, BrokenLink (cycle, dangling, escaping, malformed) or Incomplete. */
+  /** Throws NotFound, BrokenLink (cycle, dangling, escaping, malformed), Incomplete, and Unsafe, Corrupt
+   *  or Integrity when the reference would use an entry that cannot be trusted. */
   resolve(ref: ModelRef, signal?: AbortSignal): Promise<ResolvedRef> {
     return resolveRef(this.storage, ref, signal);
   }
@@ -53,12 +62,14 @@ export class Repository {
   }
 
   /** Points a tag at a version, `version/file` or another tag. expect: undefined = whatever is there
-   *  now; null = must not exist (else Exists); string = what the caller saw (else Conflict). */
+   *  now; null = must not exist (else Exists); string = what the caller saw (else Conflict).
+   *  A move that landed but whose history record failed returns with `warning` set. */
   setTag(model: string, tag: string, target: string, opts?: { expect?: string | null }): Promise<TagInfo> {
     return setTag(this.storage, this.who, model, tag, target, opts);
   }
 
-  deleteTag(model: string, tag: string, opts?: { expect?: string }): Promise<void> {
+  /** `warning` is set when the tag was deleted but its history record could not be written. */
+  deleteTag(model: string, tag: string, opts?: { expect?: string }): Promise<{ warning?: string }> {
     return deleteTag(this.storage, this.who, model, tag, opts);
   }
 
@@ -67,13 +78,16 @@ export class Repository {
     return readHistory(this.storage, model, tag);
   }
 
-  /** Throws InUse (with details.tags) while a tag resolves into the version. */
+  /** Throws InUse (with details.tags) while a tag resolves into the version, Unsafe when the version
+   *  holds keys unsafe to name. */
   deleteVersion(model: string, version: string): Promise<void> {
     return deleteVersion(this.storage, this.who, model, version);
   }
 
-  /** Throws Integrity (and removes the file) when a recorded sha256 does not match. */
-  download(ref: ModelRef, destDir: string, opts?: { signal?: AbortSignal; onProgress?: (p: FileProgress) => void }): Promise<{ files: string[] }> {
+  /** Checks everything first, then writes each file only with verified bytes (against the version
+   *  record, else the checksum attached to the object): Integrity on a mismatch, leaving what was at
+   *  the destination. Unsafe for names or destination paths that would leave the folder or collide. */
+  download(ref: ModelRef, destDir: string, opts?: { signal?: AbortSignal; onProgress?: (p: FileProgress) => void }): Promise<DownloadResult> {
     return download(this.storage, ref, destDir, opts);
   }
 

@@ -13,8 +13,12 @@ export interface ArtifactInfo {
   /** From the version record, else from the checksum the tool attached to the object; undefined for
    *  files written by other tools. */
   readonly sha256?: string;
-  /** Why the file cannot be used (an unsafe name, not in the version record, ...); `name` is then the
-   *  escaped form for display only. */
+  /** Where `sha256` came from: the version record, or the checksum attached to the object (a version
+   *  whose record was deleted). Undefined when there is nothing to verify against. */
+  readonly sha256From?: 'record' | 'checksum';
+  /** Why the file cannot be used (an unsafe name, refused by the backend, not in the version record,
+   *  missing, a size that differs from the record). When the name itself is unsafe, `name` and `key`
+   *  are the escaped forms (showName) for display only. */
   readonly problem?: string;
 }
 
@@ -28,9 +32,17 @@ export interface VersionInfo {
   /** Tags whose chain ends in this version (or one of its files), e.g. ['latest', 'v2']. */
   readonly tags: readonly string[];
   readonly created?: Date;
-  /** Why the version cannot be used (unsafe name, symlink, corrupt record); `name` is then the
-   *  escaped form for display only. */
+  /** Why the version cannot be used (unsafe name, refused by the backend such as a symlinked folder,
+   *  corrupt record). When the name itself is unsafe or refused, `name` is the escaped form (showName)
+   *  for display only; a version whose record is corrupt keeps its real name (it can be deleted). */
   readonly problem?: string;
+}
+
+/** One page of models; `refused` lists top-level entries left out (unsafe names, refused by the backend). */
+export interface ModelPage {
+  readonly models: string[];
+  readonly cursor?: string;
+  readonly refused?: readonly RefusedEntry[];
 }
 
 /** An entry a listing left out because it is refused (unsafe name, a symlink leaving the place). */
@@ -53,8 +65,11 @@ export interface ResolvedRef {
 
 export interface TagInfo {
   readonly model: string;
+  /** The tag's name; the escaped form (showName), for display only, when `problem` says the name
+   *  itself is refused. */
   readonly name: string;
-  /** Link text as stored (`v2`, `../2024-03-20/llama-3-8b.Q5_K_M.gguf`). */
+  /** Link text as stored (`v2`, `../2024-03-20/llama-3-8b.Q5_K_M.gguf`), with control and invisible
+   *  characters escaped as in showName (a well-formed link has none); accepted back as an expectation. */
   readonly target: string;
   /** Compare-and-swap token of the link. */
   readonly token: string;
@@ -69,6 +84,26 @@ export interface TagInfo {
 export type ModelRef =
   | { readonly model: string; readonly tag: string }
   | { readonly model: string; readonly version: string; readonly file?: string };
+
+/** One downloaded file and what its bytes were verified against. */
+export interface DownloadedFile {
+  /** The artifact's name inside the version. */
+  readonly name: string;
+  /** Where it was written (below the destination folder, as the caller spelled it). */
+  readonly path: string;
+  readonly size: number;
+  /** sha256 of the bytes written. */
+  readonly sha256: string;
+  /** 'record': checked against the version record; 'checksum': against the checksum attached to the
+   *  object (its record is gone); undefined: written by another tool, nothing to check against. */
+  readonly verifiedBy?: 'record' | 'checksum';
+}
+
+export interface DownloadResult {
+  /** The paths written, in artifact order (the same as `downloaded[].path`). */
+  readonly files: string[];
+  readonly downloaded: readonly DownloadedFile[];
+}
 
 export interface FileProgress {
   readonly file: string;

@@ -105,3 +105,53 @@ export function gated(storage: Storage, method: keyof Storage, matches: (key: st
   });
   return { storage: wrapped, gate: { reached, release } };
 }
+
+/** Characters no name shown to people may carry raw: controls, invisible and direction-changing ones. */
+export const DISGUISING = /[\u0000-\u001f\u007f-\u009f\p{Cf}\p{Zl}\p{Zp}\p{Cs}\p{Co}\ufffd]/u;
+
+/** Every file and link below `dir` (relative, '/'-separated), or [] when it does not exist. */
+export async function localTree(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  const walk = async (d: string, rel: string): Promise<void> => {
+    let ents;
+    try {
+      ents = await fsp.readdir(d, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of ents) {
+      if (e.isDirectory()) await walk(path.join(d, e.name), `${rel}${e.name}/`);
+      else out.push(`${rel}${e.name}`);
+    }
+  };
+  await walk(dir, '');
+  return out.sort();
+}
+
+/** A destination folder for downloads with a sentinel folder next to it that must stay empty. */
+export interface DownloadArea {
+  readonly dir: string;
+  /** A fresh destination path (not created) below the area. */
+  dest(name: string): string;
+  readonly sentinel: string;
+  /** Fails when anything appeared in the sentinel folder or next to the destinations. */
+  assertNothingOutside(): Promise<void>;
+  remove(): Promise<void>;
+}
+
+export async function downloadArea(): Promise<DownloadArea> {
+  const dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'modelrepo-dl-'));
+  const sentinel = path.join(dir, 'sentinel');
+  await fsp.mkdir(path.join(dir, 'dests'));
+  await fsp.mkdir(sentinel);
+  return {
+    dir,
+    sentinel,
+    dest: (name) => path.join(dir, 'dests', name),
+    async assertNothingOutside() {
+      assert.deepEqual(await localTree(sentinel), [], 'something was written into the sentinel folder');
+      assert.deepEqual((await fsp.readdir(dir)).sort(), ['dests', 'sentinel'], 'something was written next to the destinations');
+    },
+    remove: () => fsp.rm(dir, { recursive: true, force: true }),
+  };
+}

@@ -5,6 +5,10 @@
 import { describe } from 'node:test';
 import type { MakeHarness } from './contractHelpers';
 import { brokenLinksContract, chapterLayoutContract, pagingContract } from './browseContract';
+import { downloadContract } from './downloadContract';
+import { hostileNamesContract, symlinkContract } from './hostileContract';
+import { markersContract } from './markersContract';
+import { recordsContract } from './recordsContract';
 import { streamUploadContract } from './streamUploadContract';
 import { tagsContract } from './tagsContract';
 import { uploadContract } from './uploadContract';
@@ -19,5 +23,10 @@ export function repositoryContract(name: string, make: MakeHarness): void {
     uploadContract(make);
     streamUploadContract(make);
     tagsContract(make);
+    hostileNamesContract(make);
+    symlinkContract(make);
+    recordsContract(make);
+    downloadContract(make);
+    markersContract(make);
   });
 }

@@ -6,7 +6,7 @@ import { Repository } from '../../src/core/repository';
 import { isRepoError } from '../../src/core/errors';
 import type { HistoryRecord } from '../../src/core/layout';
 import type { ContractHarness, LocalSamples, MakeHarness } from './contractHelpers';
-import { WHO, allKeys, localSamples, rejects } from './contractHelpers';
+import { WHO, allKeys, gated, localSamples, rejects } from './contractHelpers';
 
 export function tagsContract(make: MakeHarness): void {
   describe('tags: compare-and-swap, history, rollback', () => {
@@ -109,6 +109,22 @@ export function tagsContract(make: MakeHarness): void {
       assert.deepEqual(await allKeys(h.storage, 'tg/2.0.0/'), []);
       await rejects(repo.resolve({ model: 'tg', version: '2.0.0' }), 'NotFound');
       await rejects(repo.deleteVersion('tg', '2.0.0'), 'NotFound');
+    });
+    it('a change that lands but whose history record cannot be written returns a warning, not a failure', async () => {
+      const isHistory = (k: string): boolean => k.startsWith('tg/.modelrepo/history/');
+      const created = await repo.setTag('tg', 'warned', '1.0.0');
+      assert.equal(created.warning, undefined);
+      const full = new Repository(gated(h.storage, 'putText', isHistory, new Error('no space left on device')).storage, { who: WHO });
+      const moved = await full.setTag('tg', 'warned', '1.0.0/w.gguf');
+      assert.match(moved.warning ?? '', /^moved, but its history record could not be written: .*no space left on device/);
+      assert.equal(moved.target, '../1.0.0/w.gguf');
+      assert.equal((await h.storage.readLink('tg/tags/warned'))?.target, '../1.0.0/w.gguf', 'the move landed');
+      const gone = new Repository(gated(h.storage, 'putText', isHistory, new Error('no space left on device')).storage, { who: WHO });
+      const deleted = await gone.deleteTag('tg', 'warned');
+      assert.match(deleted.warning ?? '', /^deleted, but its history record could not be written/);
+      assert.equal(await h.storage.readLink('tg/tags/warned'), undefined, 'the delete landed');
+      assert.deepEqual((await repo.deleteTag('tg', 'latest')), {});
+      assert.deepEqual((await repo.history('tg', 'warned')).map((r) => r.op), ['create']);
     });
   });
 

@@ -149,12 +149,13 @@ export function uploadContract(make: MakeHarness): void {
       const { files } = await repo.download({ model: 'dl', tag: 'latest' }, path.join(local.dir, 't'));
       assert.deepEqual(files, [path.join(local.dir, 't', 'b.gguf')]);
     });
-    it('refuses a tampered file with Integrity and removes it', async () => {
-      await h.rawPut('dl/1.0.0/b.gguf', 'tampered!');
+    it('refuses a tampered file with Integrity and never writes it', async () => {
+      const tampered = Buffer.alloc(b.bytes.length, 0x54); // same size: only the sha256 can tell
+      await h.rawPut('dl/1.0.0/b.gguf', tampered);
       const dest = path.join(local.dir, 'bad');
       const e = await rejects(repo.download({ model: 'dl', tag: 'latest' }, dest), 'Integrity', /sha256/);
       assert.equal(e.details.expected, sha256(b.bytes));
-      assert.equal(e.details.actual, sha256('tampered!'));
+      assert.equal(e.details.actual, sha256(tampered));
       await assert.rejects(fsp.stat(path.join(dest, 'b.gguf')), { code: 'ENOENT' });
     });
   });

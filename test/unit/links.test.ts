@@ -95,6 +95,38 @@ describe('links: parsing the forms the chapter and symlinks use', () => {
   });
 });
 
+describe('links: hostile link text read from storage', () => {
+  /** Characters no message may carry raw. */
+  const DISGUISING = /[\u0000-\u001f\u007f-\u009f\p{Cf}\p{Zl}\p{Zp}\p{Cs}\p{Co}\ufffd]/u;
+  const cases: readonly [string, string, RegExp][] = [
+    ['a bidi override in a tag name', 'v\u202E2', /malformed: .*invisible or direction-changing/],
+    ['a zero-width space in a version', '../1.0\u200B/a.gguf', /does not point at a version/],
+    ['a bidi isolate in a file name', '../1.0.0/a\u2066.gguf', /does not point at a file/],
+    ['a C1 control', 'v\u00852', /binary/],
+    ['an NFD spelling', '../1.0.0/cafe\u0301.gguf', /normal form NFC/],
+    ['a fullwidth letter', '\uFF4Datest', /compatibility character/],
+    ['a Windows device name as the file', '../1.0.0/NUL', /Windows device name/],
+    ['a backslash walk', '..\\..\\x', /backslash/],
+    ['a walk out of the model behind a bidi override', '../\u202E/../../x', /leaves the model|does not point/],
+    ['a BOM before the name', '\uFEFFv2', /malformed/],
+  ];
+  for (const [label, text, reason] of cases) {
+    it(`refuses ${label}, showing the text escaped`, () => {
+      const p = problem(text);
+      assert.match(p, reason);
+      assert.doesNotMatch(p, DISGUISING);
+    });
+  }
+  it('reads doubled slashes as the kernel reads them in a symlink', () => {
+    assert.deepEqual(target('../1.0.0//a.gguf'), { kind: 'file', version: '1.0.0', file: 'a.gguf' });
+  });
+  it('resolving such a tag is BrokenLink with an escaped message', async () => {
+    const msg = await brokenReason(resolveChain('m', 'latest', lookup({ latest: 'v2', v2: '../1.0.0/\u202Egguf.exe' }, chapter.versions)));
+    assert.match(msg, /\\u\{202e\}/);
+    assert.doesNotMatch(msg, DISGUISING);
+  });
+});
+
 describe('links: formatting', () => {
   it('writes tag -> name, file -> ../version/file, version -> ../version', () => {
     assert.equal(formatLink({ kind: 'tag', tag: 'v2' }), 'v2');

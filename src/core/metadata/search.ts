@@ -91,12 +91,14 @@ async function scanModel(source: SearchSource, model: string, terms: readonly Se
   const signal = opts.signal;
   const nameOnly = terms.every((t) => (t.field === undefined || t.field === 'name') && termMatches({ ...t, field: 'name' }, model));
   const all = await source.listVersions(model, { signal });
-  const published = all.filter((v) => v.state !== 'pending').map((v) => v.name);
+  // Versions and files with a problem (unsafe names, corrupt records) are not opened.
+  const published = all.filter((v) => v.state !== 'pending' && !v.problem).map((v) => v.name);
   const versions = opts.versions === 'all' ? published : published.slice(-1);
   if (nameOnly) return { model, versions, artifacts: [] }; // no need to open any file
   const matched: ArtifactWithMetadata[] = [];
   for (const version of versions) {
     for (const artifact of await source.listArtifacts(model, version, signal)) {
+      if (artifact.problem) continue;
       let metadata: ModelMetadata | undefined;
       try {
         metadata = await readArtifactMetadata(source.storage, artifact.key, { signal });

@@ -2,7 +2,7 @@
 // model card" command), on top of the Repository listing API and the ETag-cached header reader.
 import { isAbort } from '../errors';
 import { versionManifestKey } from '../layout';
-import type { VersionManifest } from '../layout';
+import { checkVersionRecord } from '../repo/record';
 import type { Storage } from '../storage/storage';
 import type { ArtifactInfo, VersionInfo } from '../types';
 import { buildModelCard } from './modelCard';
@@ -19,6 +19,10 @@ export interface VersionSource {
 export async function readVersionMetadata(repo: VersionSource, model: string, version: string, signal?: AbortSignal): Promise<ArtifactWithMetadata[]> {
   const out: ArtifactWithMetadata[] = [];
   for (const artifact of await repo.listArtifacts(model, version, signal)) {
+    if (artifact.problem) {
+      out.push({ artifact, problem: artifact.problem }); // not opened: its name or its record cannot be trusted
+      continue;
+    }
     try {
       out.push({ artifact, metadata: await readArtifactMetadata(repo.storage, artifact.key, { signal }) });
     } catch (e) {
@@ -33,16 +37,13 @@ export async function readVersionMetadata(repo: VersionSource, model: string, ve
 export async function readVersionSource(storage: Storage, model: string, version: string, signal?: AbortSignal): Promise<Readonly<Record<string, string>> | undefined> {
   const text = await storage.readText(versionManifestKey(model, version), signal);
   if (!text) return undefined;
-  try {
-    return (JSON.parse(text) as VersionManifest).source;
-  } catch {
-    return undefined;
-  }
+  const checked = checkVersionRecord(text, model, version);
+  return 'record' in checked ? checked.record.source : undefined;
 }
 
 /** Markdown for `model`: its published versions (the newest `maxVersions`, default 20, with files). */
 export async function createModelCard(repo: VersionSource, model: string, opts: { signal?: AbortSignal; maxVersions?: number } = {}): Promise<string> {
-  const versions = await repo.listVersions(model, { signal: opts.signal });
+  const versions = (await repo.listVersions(model, { signal: opts.signal })).filter((v) => !v.problem);
   const recent = versions.slice(-(opts.maxVersions ?? 20));
   const items: ArtifactWithMetadata[] = [];
   let source: Readonly<Record<string, string>> | undefined;

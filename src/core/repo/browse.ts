@@ -1,13 +1,16 @@
 // Reading a repository: models, versions, artifacts, tags and reference resolution. Everything is a
-// delimited listing of one level plus cheap per-version marker checks (bounded concurrency), so
-// drawing one level of a tree never lists a whole bucket.
+// delimited listing of one level plus cheap per-version reads of the record and the marker (bounded
+// concurrency), so drawing one level of a tree never lists a whole bucket nor reads per-file checksums.
+// Every name read here passes the one name rule (names.ts): listings keep the safe entries and report
+// the others escaped, with `problem` or in `refused`.
 import { RepoError } from '../errors';
-import { META_DIR, TAGS_DIR, baseName, modelPrefix } from '../layout';
-import { compareVersions, validateName } from '../names';
-import type { Storage } from '../storage/storage';
-import type { ArtifactInfo, ModelRef, ResolvedRef, TagInfo, VersionInfo } from '../types';
-import { ModelView } from './modelView';
-import { listAll, mapLimit } from './util';
+import { META_DIR, TAGS_DIR, modelPrefix } from '../layout';
+import { compareVersions, nameProblem, showName, validateName } from '../names';
+import type { ListPage, Storage } from '../storage/storage';
+import type { ArtifactInfo, ModelPage, ModelRef, RefusedEntry, ResolvedRef, TagInfo, VersionInfo } from '../types';
+import { ModelView, listChecked } from './modelView';
+import { escapedText } from './record';
+import { mapLimit } from './util';
 
 const MARKER_CONCURRENCY = 8;
 
@@ -27,52 +30,95 @@ function decodeCursor(s: string): ModelCursor {
   throw new RepoError('InvalidRef', 'list models with cursor', `'${s}'`, 'the cursor is not one this tool handed out');
 }
 
+/** One top-level entry in listing order: a model, or an entry refused with its reason. */
+interface TopEntry { readonly raw: string; readonly reason?: string }
+
+function topEntries(page: ListPage): TopEntry[] {
+  const out: TopEntry[] = [];
+  for (const p of page.prefixes) {
+    const raw = p.slice(0, -1);
+    if (raw.startsWith('.') && raw !== '.' && raw !== '..') continue; // hidden: the tool's or a console's own
+    out.push({ raw, reason: nameProblem('model', raw) });
+  }
+  for (const r of page.refused ?? []) {
+    const raw = r.key.replace(/\/$/, '');
+    if (raw.includes('/') || (raw.startsWith('.') && raw !== '.' && raw !== '..')) continue;
+    out.push({ raw, reason: r.reason });
+  }
+  return out.sort((a, b) => (a.raw < b.raw ? -1 : a.raw > b.raw ? 1 : 0));
+}
+
 /** Models (top-level folders), sorted, paged. The cursor remembers the storage page it came from and
- *  the last model returned, so paging works whatever the backend's own cursor means. */
+ *  the last model returned, so paging works whatever the backend's own cursor means. Folders whose
+ *  names break the name rule, and entries the backend refused, are not models: they come back in
+ *  `refused` (on the page where they fall). */
 export async function listModels(storage: Storage, opts: { cursor?: string; limit?: number; filter?: string; signal?: AbortSignal } = {}):
-  Promise<{ models: string[]; cursor?: string }> {
+  Promise<ModelPage> {
   const limit = Math.max(1, opts.limit ?? 1000);
   const filter = opts.filter?.toLowerCase();
   const start = opts.cursor ? decodeCursor(opts.cursor) : undefined;
   let pageCursor: string | undefined = start?.p ?? undefined;
   let after = start?.a;
   const models: string[] = [];
+  const refused: RefusedEntry[] = [];
+  const done = (cursor?: string): ModelPage => ({ models, ...(cursor ? { cursor } : {}), ...(refused.length ? { refused } : {}) });
   for (;;) {
     const page = await storage.list('', { delimited: true, cursor: pageCursor, limit: Math.max(limit, 100), signal: opts.signal });
-    const names = page.prefixes.map(baseName).filter((n) => n.length > 0 && !n.startsWith('.'));
-    for (let i = 0; i < names.length; i++) {
-      const n = names[i];
-      if (after !== undefined && n <= after) continue;
-      if (filter && !n.toLowerCase().includes(filter)) continue;
-      models.push(n);
+    const entries = topEntries(page).filter((e) => !filter || e.raw.toLowerCase().includes(filter));
+    for (let i = 0; i < entries.length; i++) {
+      const e = entries[i];
+      if (after !== undefined && e.raw <= after) continue;
+      if (e.reason !== undefined) {
+        refused.push({ name: showName(e.raw), reason: e.reason });
+        continue;
+      }
+      models.push(e.raw);
       if (models.length === limit) {
-        const more = names.slice(i + 1).some((m) => !filter || m.toLowerCase().includes(filter)) || page.cursor !== undefined;
-        return { models, cursor: more ? encodeCursor({ p: pageCursor ?? null, a: n }) : undefined };
+        const more = i + 1 < entries.length || page.cursor !== undefined;
+        return done(more ? encodeCursor({ p: pageCursor ?? null, a: e.raw }) : undefined);
       }
     }
-    if (!page.cursor) return { models };
+    if (!page.cursor) return done();
     pageCursor = page.cursor;
     after = undefined;
   }
 }
 
-/** Versions of a model, oldest first, each with its state and the tags that resolve into it. */
+/** Versions of a model, oldest first, each with its state and the tags that resolve into it. A
+ *  version whose name is unsafe, that the backend refused, or whose record is corrupt is listed with
+ *  `problem` set (the listing itself does not fail). Throws NotFound when nothing at all is stored
+ *  under `<model>/`. Costs two small reads per version (record and marker), none per file. */
 export async function listVersions(storage: Storage, model: string, opts: { includePending?: boolean; signal?: AbortSignal } = {}):
   Promise<VersionInfo[]> {
   validateName('model', model);
   const view = new ModelView(storage, model, opts.signal);
-  const { prefixes } = await listAll(storage, modelPrefix(model), { signal: opts.signal });
-  const names = prefixes.map(baseName).filter((n) => n !== TAGS_DIR && n !== META_DIR && !n.startsWith('.'));
+  const listing = await listChecked(storage, modelPrefix(model), { signal: opts.signal });
+  if (listing.prefixes.length + listing.objects.length + listing.refused.length === 0) {
+    throw new RepoError('NotFound', 'list versions of', model, `there is no model '${model}' in ${storage.root}`);
+  }
+  const visible = (n: string): boolean => n !== TAGS_DIR && n !== META_DIR && !(n.startsWith('.') && n !== '.' && n !== '..');
+  const names = listing.prefixes.map((p) => p.slice(modelPrefix(model).length, -1)).filter(visible);
+  const safe = names.filter((n) => nameProblem('version', n) === undefined);
   const [states, tagsByVersion] = await Promise.all([
-    mapLimit(names, MARKER_CONCURRENCY, (n) => view.version(n, true)),
+    mapLimit(safe, MARKER_CONCURRENCY, (n) => view.version(n, true)),
     tagsPerVersion(view),
   ]);
   const out: VersionInfo[] = [];
-  names.forEach((name, i) => {
+  safe.forEach((name, i) => {
     const s = states[i];
     if (s.state === 'missing' || (s.state === 'pending' && !opts.includePending)) return;
-    out.push({ model, name, state: s.state, tags: tagsByVersion.get(name) ?? [], created: s.manifestInfo?.modified });
+    const problem = s.record.kind === 'corrupt' ? `its version record is corrupt: ${s.record.problem}` : undefined;
+    out.push({ model, name, state: s.state, tags: tagsByVersion.get(name) ?? [], created: s.created, ...(problem ? { problem } : {}) });
   });
+  const refused = [
+    ...names.flatMap((n) => {
+      const p = nameProblem('version', n);
+      return p ? [{ raw: n, reason: `unsafe name: ${p}` }] : [];
+    }),
+    ...listing.refused.map((r) => ({ raw: r.key.slice(modelPrefix(model).length).replace(/\/$/, ''), reason: r.reason }))
+      .filter((r) => visible(r.raw)),
+  ];
+  for (const r of refused) out.push({ model, name: showName(r.raw), state: 'legacy', tags: [], problem: r.reason });
   return out.sort((a, b) => compareVersions(a.name, b.name));
 }
 
@@ -97,47 +143,58 @@ export async function listArtifacts(storage: Storage, model: string, version: st
   return artifacts;
 }
 
+/** Problems a tag can have that listTags shows instead of failing. */
+const TAG_PROBLEMS = ['BrokenLink', 'Incomplete', 'NotFound', 'Unsafe', 'Corrupt', 'Integrity'];
+
 export async function listTags(storage: Storage, model: string, signal?: AbortSignal): Promise<TagInfo[]> {
   validateName('model', model);
   const view = new ModelView(storage, model, signal);
-  const names = await view.tagNames();
-  return mapLimit(names, MARKER_CONCURRENCY, async (name): Promise<TagInfo> => {
-    let link;
-    try {
-      link = await view.readTag(name);
-    } catch (e) {
-      if (e instanceof RepoError && e.code === 'BrokenLink') return { model, name, target: '', token: '', problem: e.reason };
-      throw e;
-    }
-    if (!link) return { model, name, target: '', token: '', problem: 'the tag vanished while it was being read' };
-    try {
-      const r = await view.resolveTag(name);
-      return { model, name, target: link.target, token: link.token, resolved: await view.refFor(r.end, r.chain) };
-    } catch (e) {
-      if (e instanceof RepoError && ['BrokenLink', 'Incomplete', 'NotFound'].includes(e.code)) {
-        return { model, name, target: link.target, token: link.token, problem: e.reason };
-      }
-      throw e;
-    }
-  });
+  const { names, refused } = await view.tagListing();
+  const tags = await mapLimit(names, MARKER_CONCURRENCY, async (name): Promise<TagInfo> =>
+    (await describeTag(view, name)) ?? { model, name, target: '', token: '', problem: 'the tag vanished while it was being read' });
+  const bad = refused.map((r): TagInfo => ({ model, name: r.name, target: '', token: '', problem: `refused: ${r.reason}` }));
+  return [...tags, ...bad].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+/** A tag as listings show it: resolved, or with `problem` set; link text escaped for display.
+ *  undefined when there is no such tag. */
+export async function describeTag(view: ModelView, name: string): Promise<TagInfo | undefined> {
+  const model = view.model;
+  let link;
+  try {
+    link = await view.readTag(name);
+  } catch (e) {
+    if (e instanceof RepoError && e.code === 'BrokenLink') return { model, name, target: '', token: '', problem: e.reason };
+    throw e;
+  }
+  if (!link) return undefined;
+  const target = escapedText(link.target);
+  try {
+    const r = await view.resolveTag(name);
+    return { model, name, target, token: link.token, resolved: await view.refFor(r.end, r.chain) };
+  } catch (e) {
+    if (e instanceof RepoError && TAG_PROBLEMS.includes(e.code)) return { model, name, target, token: link.token, problem: e.reason };
+    throw e;
+  }
 }
 
 /** Resolves a tag (following its chain) or a version (optionally one file) to its artifacts.
- *  Throws NotFound, BrokenLink, or Incomplete for a version whose upload is unfinished. */
-export async function resolveRef(storage: Storage, ref: ModelRef, signal?: AbortSignal): Promise<ResolvedRef> {
+ *  Throws NotFound, BrokenLink, Incomplete for a version whose upload is unfinished, and Unsafe,
+ *  Corrupt or Integrity when the reference would use an entry that cannot be trusted (refFor). */
+export async function resolveRef(storage: Storage, ref: ModelRef, signal?: AbortSignal, view = new ModelView(storage, ref.model, signal),
+  action = 'resolve'): Promise<ResolvedRef> {
   validateName('model', ref.model);
-  const view = new ModelView(storage, ref.model, signal);
   if ('tag' in ref) {
     validateName('tag', ref.tag);
     const r = await view.resolveTag(ref.tag);
-    return view.refFor(r.end, r.chain);
+    return view.refFor(r.end, r.chain, action);
   }
   validateName('version', ref.version);
   if (ref.file !== undefined) ref.file.split('/').forEach((seg) => validateName('file', seg));
   const obj = `${ref.model}@${ref.version}`;
   const v = await view.version(ref.version);
-  if (v.state === 'missing') throw new RepoError('NotFound', 'resolve', obj, `there is no version '${ref.version}' of ${ref.model}`);
-  if (v.state === 'pending') throw new RepoError('Incomplete', 'resolve', obj, 'the upload of this version is not finished');
+  if (v.state === 'missing') throw new RepoError('NotFound', action, obj, `there is no version '${ref.version}' of ${ref.model}`);
+  if (v.state === 'pending') throw new RepoError('Incomplete', action, obj, 'the upload of this version is not finished');
   const chain = [ref.file ? `${ref.version}/${ref.file}` : ref.version];
-  return view.refFor({ version: ref.version, file: ref.file }, chain);
+  return view.refFor({ version: ref.version, file: ref.file }, chain, action);
 }

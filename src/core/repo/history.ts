@@ -3,10 +3,13 @@
 // link was read and before the conditional write, so a move that read another's result sorts after
 // it. Clocks of different machines can still disagree by a little, so reading repairs the order of
 // near-simultaneous records by their links: a record whose `from` is the previous `to` comes next.
+// Records are read back from storage and checked: one that is not what the tool writes (or lies in
+// another tag's folder) is skipped, and its free text (author, link texts) is escaped for display.
 import { historyPrefix } from '../layout';
 import type { HistoryRecord } from '../layout';
-import { validateName } from '../names';
+import { nameProblem, validateName } from '../names';
 import type { Storage } from '../storage/storage';
+import { escapedText } from './record';
 import { listAll, mapLimit, randomId } from './util';
 
 /** Records whose times differ by less than this may be reordered to follow their links. */
@@ -31,20 +34,42 @@ export async function appendHistory(storage: Storage, model: string, rec: Pendin
 
 interface Keyed { readonly key: string; readonly rec: HistoryRecord; readonly ms: number }
 
+/** A history record as read from `<model>/.modelrepo/history/<tag>/<file>`, checked; undefined when
+ *  it is not one the tool wrote there. */
+export function checkHistoryRecord(text: string, folderTag: string): HistoryRecord | undefined {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return undefined;
+  const r = raw as Record<string, unknown>;
+  if (r.tag !== folderTag || !['create', 'move', 'delete'].includes(String(r.op))) return undefined;
+  if (typeof r.who !== 'string' || typeof r.when !== 'string' || Number.isNaN(Date.parse(r.when))) return undefined;
+  if ((r.from !== undefined && typeof r.from !== 'string') || (r.to !== undefined && typeof r.to !== 'string')) return undefined;
+  return {
+    tag: folderTag, op: r.op as HistoryRecord['op'], ...(r.from !== undefined ? { from: escapedText(r.from as string) } : {}),
+    ...(r.to !== undefined ? { to: escapedText(r.to as string) } : {}), who: escapedText(r.who), when: escapedText(r.when),
+    id: typeof r.id === 'string' ? escapedText(r.id) : '',
+  };
+}
+
 /** History of one tag or of all tags of a model, oldest first. Unreadable records are skipped. */
 export async function readHistory(storage: Storage, model: string, tag?: string, signal?: AbortSignal): Promise<HistoryRecord[]> {
   validateName('model', model);
   if (tag !== undefined) validateName('tag', tag);
   const prefix = historyPrefix(model, tag);
+  const base = historyPrefix(model);
   const { objects } = await listAll(storage, prefix, { delimited: false, signal });
   const keys = objects.map((o) => o.key).filter((k) => k.endsWith('.json'));
   const read = await mapLimit(keys, 8, async (key): Promise<Keyed | undefined> => {
+    const [folderTag, file, ...rest] = key.slice(base.length).split('/');
+    if (rest.length > 0 || !file || nameProblem('tag', folderTag) !== undefined || !/^[0-9A-Za-z.-]+\.json$/.test(file)) return undefined;
     try {
       const text = await storage.readText(key, signal);
-      const rec = text === undefined ? undefined : (JSON.parse(text) as HistoryRecord);
-      if (!rec || typeof rec.tag !== 'string' || typeof rec.when !== 'string') return undefined;
-      const file = key.slice(key.lastIndexOf('/') + 1);
-      return { key: file, rec, ms: Date.parse(rec.when) };
+      const rec = text === undefined ? undefined : checkHistoryRecord(text, folderTag);
+      return rec ? { key: file, rec, ms: Date.parse(rec.when) } : undefined;
     } catch {
       return undefined;
     }
@@ -96,7 +121,7 @@ export async function lastMoveTo(storage: Storage, model: string, tag: string, t
   const all = await readHistory(storage, model, tag).catch(() => []);
   for (let i = all.length - 1; i >= 0; i--) {
     const r = all[i];
-    if (target === undefined ? r.op === 'delete' : r.to === target) return r;
+    if (target === undefined ? r.op === 'delete' : r.to === escapedText(target)) return r;
   }
   return undefined;
 }

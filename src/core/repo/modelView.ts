@@ -1,22 +1,65 @@
 // A short-lived, cached view of one model, built for one operation (a listing, a resolve, a tag move):
-// each marker, tag link and version listing is read at most once, however many tags share it.
-import { RepoError } from '../errors';
+// each record, marker, tag link and version listing is read at most once, however many tags share it.
+// Everything read here is checked before it is handed out (the storage may be hostile): tag and file
+// names by the one name rule, the version record strictly (record.ts), what a version holds against
+// its record (contents.ts), and entries the backend refused. Listings keep the safe entries and carry
+// the others with `problem`; refFor() refuses a reference into a version with such entries.
+import { RepoError, isRepoError } from '../errors';
 import { resolveChain } from '../links';
 import type { LinkEnd, ResolvedChain } from '../links';
-import { artifactKey, baseName, isInternalFile, pendingKey, tagKey, tagsPrefix, versionManifestKey, versionPrefix } from '../layout';
+import { VERSION_MANIFEST, artifactKey, isInternalFile, pendingKey, tagKey, tagsPrefix, versionManifestKey, versionPrefix } from '../layout';
 import type { VersionManifest } from '../layout';
-import type { LinkInfo, ObjectInfo, Storage } from '../storage/storage';
-import type { ArtifactInfo, ResolvedRef, VersionState } from '../types';
-import { listAll } from './util';
+import { nameProblem, showName } from '../names';
+import type { LinkInfo, ListPage, ObjectInfo, Storage } from '../storage/storage';
+import type { ArtifactInfo, RefusedEntry, ResolvedRef, VersionState } from '../types';
+import { issueError, issuesFor, judgeContents } from './contents';
+import type { VersionContents } from './contents';
+import { checkVersionRecord } from './record';
 
-export type VersionLookup = { readonly state: VersionState | 'missing'; readonly manifestInfo?: ObjectInfo };
+export type RecordRead =
+  | { readonly kind: 'none' }
+  | { readonly kind: 'ok'; readonly record: VersionManifest }
+  | { readonly kind: 'corrupt'; readonly problem: string };
+
+export interface VersionLookup {
+  readonly state: VersionState | 'missing';
+  readonly record: RecordRead;
+  /** When the version was published (from its record). */
+  readonly created?: Date;
+}
+
+export interface CheckedListing {
+  readonly prefixes: string[];
+  readonly objects: ObjectInfo[];
+  readonly refused: { readonly key: string; readonly reason: string }[];
+}
+
+/** Every entry under `prefix` (following cursors), with the entries the backend refused. */
+export async function listChecked(storage: Storage, prefix: string, opts: { delimited?: boolean; signal?: AbortSignal } = {}): Promise<CheckedListing> {
+  const out: CheckedListing = { prefixes: [], objects: [], refused: [] };
+  let cursor: string | undefined;
+  for (let pages = 0; ; pages++) {
+    const page: ListPage = await storage.list(prefix, { delimited: opts.delimited ?? true, cursor, signal: opts.signal });
+    out.prefixes.push(...page.prefixes);
+    out.objects.push(...page.objects);
+    out.refused.push(...(page.refused ?? []));
+    if (!page.cursor || page.cursor === cursor) return out;
+    cursor = page.cursor;
+    if (pages > 100_000) throw new RepoError('Storage', 'list', prefix, 'the listing does not end');
+  }
+}
+
+export function corruptRecord(action: string, model: string, version: string, problem: string): RepoError {
+  return new RepoError('Corrupt', action, `${model}@${version}`, `its version record (${VERSION_MANIFEST}) is corrupt: ${problem}`);
+}
 
 export class ModelView {
   private readonly tags = new Map<string, Promise<LinkInfo | undefined>>();
   private readonly states = new Map<string, Promise<VersionLookup>>();
-  private readonly manifests = new Map<string, Promise<VersionManifest | undefined>>();
-  private readonly artifactLists = new Map<string, Promise<ArtifactInfo[]>>();
+  private readonly records = new Map<string, Promise<RecordRead>>();
+  private readonly contentLists = new Map<string, Promise<VersionContents>>();
   private readonly chains = new Map<string, Promise<ResolvedChain>>();
+  private tagList?: Promise<{ names: string[]; refused: RefusedEntry[] }>;
 
   constructor(readonly storage: Storage, readonly model: string, readonly signal?: AbortSignal) {}
 
@@ -30,56 +73,95 @@ export class ModelView {
     this.chains.delete(tag);
   }
 
-  /** The tag names of the model, sorted. */
-  async tagNames(): Promise<string[]> {
-    const { objects } = await listAll(this.storage, tagsPrefix(this.model), { signal: this.signal });
-    return objects.map((o) => baseName(o.key)).filter((n) => n.length > 0 && !n.startsWith('.')).sort();
+  /** The tag names of the model, sorted, and the entries of tags/ that are refused (unsafe names,
+   *  refused by the backend). Hidden entries (the backend's own) are left out. */
+  tagListing(): Promise<{ names: string[]; refused: RefusedEntry[] }> {
+    this.tagList ??= (async () => {
+      const prefix = tagsPrefix(this.model);
+      const { objects, refused } = await listChecked(this.storage, prefix, { signal: this.signal });
+      const names: string[] = [];
+      const out: RefusedEntry[] = [];
+      for (const o of objects) {
+        const name = o.key.slice(prefix.length);
+        if (name.length === 0 || (name.startsWith('.') && name !== '.' && name !== '..')) continue;
+        const p = nameProblem('tag', name);
+        if (p) out.push({ name: showName(name), reason: p });
+        else names.push(name);
+      }
+      for (const r of refused) {
+        const name = r.key.slice(prefix.length).replace(/\/$/, '');
+        if (name.startsWith('.') && name !== '.' && name !== '..') continue;
+        out.push({ name: showName(name), reason: r.reason });
+      }
+      return { names: names.sort(), refused: out };
+    })();
+    return this.tagList;
   }
 
-  /** complete (manifest), pending (marker, no manifest), legacy (files, no marker) or missing.
-   *  `listed` skips the existence check when a listing just showed the version's folder. */
-  version(version: string, listed = false): Promise<VersionLookup> {
-    return cached(this.states, version, async () => {
-      const [manifestInfo, pending] = await Promise.all([
-        this.storage.stat(versionManifestKey(this.model, version), this.signal),
-        this.storage.stat(pendingKey(this.model, version), this.signal),
-      ]);
-      if (manifestInfo) return { state: 'complete', manifestInfo };
-      if (pending) return { state: 'pending' };
-      if (listed) return { state: 'legacy' };
-      const page = await this.storage.list(versionPrefix(this.model, version), { delimited: false, limit: 1, signal: this.signal });
-      return { state: page.objects.length > 0 ? 'legacy' : 'missing' };
+  /** The tag names of the model that pass the name rule, sorted. */
+  async tagNames(): Promise<string[]> {
+    return (await this.tagListing()).names;
+  }
+
+  /** The version record, checked strictly; a record the backend refuses to read (too large) is corrupt. */
+  record(version: string): Promise<RecordRead> {
+    return cached(this.records, version, async () => {
+      let text: string | undefined;
+      try {
+        text = await this.storage.readText(versionManifestKey(this.model, version), this.signal);
+      } catch (e) {
+        if (isRepoError(e, 'Corrupt')) return { kind: 'corrupt', problem: e.reason };
+        throw e;
+      }
+      if (text === undefined) return { kind: 'none' };
+      const c = checkVersionRecord(text, this.model, version);
+      return 'record' in c ? { kind: 'ok', record: c.record } : { kind: 'corrupt', problem: c.problem };
     });
   }
 
-  manifest(version: string): Promise<VersionManifest | undefined> {
-    return cached(this.manifests, version, async () => {
-      const text = await this.storage.readText(versionManifestKey(this.model, version), this.signal);
-      if (text === undefined) return undefined;
-      try {
-        const m = JSON.parse(text) as VersionManifest;
-        return Array.isArray(m.files) ? m : undefined;
-      } catch {
-        return undefined; // unreadable manifest: the files are still there, just without checksums
+  /** complete (record), pending (marker, no record), legacy (files, no marker) or missing.
+   *  `listed` skips the existence check when a listing just showed the version's folder. */
+  version(version: string, listed = false): Promise<VersionLookup> {
+    return cached(this.states, version, async () => {
+      const [record, pending] = await Promise.all([
+        this.record(version),
+        this.storage.stat(pendingKey(this.model, version), this.signal),
+      ]);
+      if (record.kind !== 'none') {
+        const when = record.kind === 'ok' && typeof record.record.created === 'string' ? Date.parse(record.record.created) : NaN;
+        return { state: 'complete', record, created: Number.isNaN(when) ? undefined : new Date(when) };
       }
+      if (pending) return { state: 'pending', record };
+      if (listed) return { state: 'legacy', record };
+      const page = await this.storage.list(versionPrefix(this.model, version), { delimited: false, limit: 1, signal: this.signal });
+      return { state: page.objects.length > 0 || (page.refused?.length ?? 0) > 0 ? 'legacy' : 'missing', record };
+    });
+  }
+
+  /** The checked version record, undefined for a version without one; throws Corrupt. */
+  async manifest(version: string, action = 'read the version record of'): Promise<VersionManifest | undefined> {
+    const r = await this.record(version);
+    if (r.kind === 'corrupt') throw corruptRecord(action, this.model, version, r.problem);
+    return r.kind === 'ok' ? r.record : undefined;
+  }
+
+  /** The version's files judged against its record: artifacts (with `problem` where they cannot be
+   *  used) and the issues that forbid references into the version. */
+  contents(version: string): Promise<VersionContents> {
+    return cached(this.contentLists, version, async () => {
+      const prefix = versionPrefix(this.model, version);
+      const [listing, record] = await Promise.all([
+        listChecked(this.storage, prefix, { delimited: false, signal: this.signal }),
+        this.record(version),
+      ]);
+      return judgeContents({ model: this.model, version, prefix, objects: listing.objects, refused: listing.refused,
+        record: record.kind === 'ok' ? record.record : undefined });
     });
   }
 
   /** The version's files (not the tool's markers), sorted by name, with sha256 when recorded. */
-  artifacts(version: string): Promise<ArtifactInfo[]> {
-    return cached(this.artifactLists, version, async () => {
-      const prefix = versionPrefix(this.model, version);
-      const [{ objects }, manifest] = await Promise.all([
-        listAll(this.storage, prefix, { delimited: false, signal: this.signal }),
-        this.manifest(version),
-      ]);
-      const sums = new Map(manifest?.files.map((f) => [f.name, f.sha256]) ?? []);
-      return objects
-        .map((o) => ({ o, name: o.key.slice(prefix.length) }))
-        .filter(({ name }) => name.length > 0 && !isInternalFile(name))
-        .map(({ o, name }) => ({ model: this.model, version, name, key: o.key, size: o.size, modified: o.modified, sha256: sums.get(name) }))
-        .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    });
+  async artifacts(version: string): Promise<ArtifactInfo[]> {
+    return [...(await this.contents(version)).artifacts];
   }
 
   async targetState(end: LinkEnd): Promise<'ok' | 'missing' | 'pending'> {
@@ -97,12 +179,18 @@ export class ModelView {
     }));
   }
 
-  /** The artifacts a chain end stands for: one file, or the whole version. */
-  async refFor(end: LinkEnd, chain: readonly string[]): Promise<ResolvedRef> {
-    const all = await this.artifacts(end.version);
-    const artifacts = end.file ? all.filter((a) => a.name === end.file) : all;
+  /** The artifacts a chain end stands for: one file, or the whole version. Throws Corrupt (record
+   *  unreadable or contradicting storage), Unsafe (an entry refused) or Integrity (a size differs from
+   *  the record) when the reference would use such an entry, and NotFound for a missing file. */
+  async refFor(end: LinkEnd, chain: readonly string[], action = 'resolve'): Promise<ResolvedRef> {
+    const record = await this.record(end.version);
+    if (record.kind === 'corrupt') throw corruptRecord(action, this.model, end.version, record.problem);
+    const contents = await this.contents(end.version);
+    const issues = issuesFor(contents, end.file);
+    if (issues.length > 0) throw issueError(action, issues);
+    const artifacts = end.file ? contents.artifacts.filter((a) => !a.problem && a.name === end.file) : contents.artifacts;
     if (end.file && artifacts.length === 0) {
-      throw new RepoError('NotFound', 'resolve', `${this.model}@${end.version}/${end.file}`, 'the file does not exist');
+      throw new RepoError('NotFound', action, `${this.model}@${end.version}/${end.file}`, 'the file does not exist');
     }
     return { model: this.model, version: end.version, file: end.file, chain, artifacts };
   }

@@ -5,13 +5,18 @@
 // still refreshed by a live uploader (a heartbeat, or a live pid on this machine) is never taken over.
 // The steps every publisher shares (a local upload, repo/upload.ts; a Hub import, hf/hubImport.ts) are
 // here too: keeping the marker fresh while files are stored, and publishing the manifest last.
+// Taking over a stale marker is compare-and-swap (the write is conditional on the marker's etag as it
+// was read), so of two uploaders taking over the same dead upload exactly one wins. A marker is read
+// back from storage and checked like every record: what the tool would not have written is ignored.
 import * as os from 'node:os';
-import { RepoError } from '../errors';
-import { pendingKey, versionManifestKey } from '../layout';
+import { RepoError, isRepoError } from '../errors';
+import { PENDING_MARKER, artifactKey, pendingKey, versionManifestKey } from '../layout';
 import type { VersionManifest } from '../layout';
 import type { Storage } from '../storage/storage';
 import type { LocalFile } from './localFiles';
 import { ModelView } from './modelView';
+import { filePathProblem } from './record';
+import { mapLimit } from './util';
 
 export const HEARTBEAT_MS = 20_000;
 export const STALE_MS = 60_000;
@@ -40,13 +45,62 @@ export function newMarker(model: string, version: string, who: string, files: re
     files: files.map((f) => ({ name: f.name, size: f.size })), done };
 }
 
-export async function readMarker(storage: Storage, model: string, version: string): Promise<PendingMarker | undefined> {
-  const text = await storage.readText(pendingKey(model, version));
-  if (text === undefined) return undefined;
+const SHA256 = /^[0-9a-f]{64}$/;
+
+/** The marker as read, with what the tool would not have written dropped: `done` entries keep only
+ *  safe names, whole sizes and well-formed sha256. undefined when it is not a marker at all. */
+export function parseMarker(text: string): PendingMarker | undefined {
+  let m: unknown;
   try {
-    return JSON.parse(text) as PendingMarker;
+    m = JSON.parse(text);
   } catch {
     return undefined;
+  }
+  if (typeof m !== 'object' || m === null || Array.isArray(m)) return undefined;
+  const r = m as Record<string, unknown>;
+  const isFile = (f: unknown): f is { name: string; size: number } => typeof f === 'object' && f !== null
+    && typeof (f as { name?: unknown }).name === 'string' && filePathProblem((f as { name: string }).name) === undefined
+    && Number.isSafeInteger((f as { size?: unknown }).size) && (f as { size: number }).size >= 0;
+  const files = Array.isArray(r.files) ? r.files.filter(isFile).map((f) => ({ name: f.name, size: f.size })) : undefined;
+  const done = Array.isArray(r.done)
+    ? r.done.filter((d): d is DoneFile => isFile(d) && typeof (d as { sha256?: unknown }).sha256 === 'string' && SHA256.test((d as DoneFile).sha256))
+      .map((d) => ({ name: d.name, size: d.size, sha256: d.sha256 }))
+    : [];
+  const text2 = (v: unknown, dflt: string): string => (typeof v === 'string' ? v : dflt);
+  return {
+    schema: 1, model: text2(r.model, ''), version: text2(r.version, ''), who: text2(r.who, 'someone'), host: text2(r.host, ''),
+    pid: Number.isSafeInteger(r.pid) ? (r.pid as number) : -1, started: text2(r.started, ''), updated: text2(r.updated, text2(r.started, '')),
+    files: files as PendingMarker['files'], done, ...(r.deleting === true ? { deleting: true } : {}),
+  };
+}
+
+export async function readMarker(storage: Storage, model: string, version: string): Promise<PendingMarker | undefined> {
+  return (await readMarkerWithEtag(storage, model, version)).marker;
+}
+
+/** The marker and the etag of exactly the bytes read (stat, read, stat again; retried while it
+ *  changes underneath). etag undefined: there is no marker. A marker too large to be one is Corrupt. */
+export async function readMarkerWithEtag(storage: Storage, model: string, version: string):
+  Promise<{ marker?: PendingMarker; etag?: string; unreadable?: boolean }> {
+  const key = pendingKey(model, version);
+  for (let attempt = 0; ; attempt++) {
+    const before = await storage.stat(key);
+    if (!before) return {};
+    let text: string | undefined;
+    try {
+      text = await storage.readText(key);
+    } catch (e) {
+      if (isRepoError(e, 'Corrupt')) {
+        throw new RepoError('Corrupt', 'read the upload marker of', `${model}@${version}`, `its upload marker (${PENDING_MARKER}) is corrupt: ${e.reason}`);
+      }
+      throw e;
+    }
+    const after = await storage.stat(key);
+    if (text !== undefined && after?.etag === before.etag) {
+      const marker = parseMarker(text);
+      return { marker, etag: before.etag, unreadable: marker === undefined };
+    }
+    if (attempt >= 4) throw new RepoError('Conflict', 'read the upload marker of', `${model}@${version}`, 'it keeps changing while it is being read');
   }
 }
 
@@ -83,7 +137,8 @@ function takeoverProblem(m: PendingMarker | undefined, files: readonly LocalFile
 }
 
 /** Claims the version for an upload. Returns the files an interrupted earlier run already stored.
- *  Throws Exists when the version is published, written by another tool, or being uploaded. */
+ *  Throws Exists when the version is published, written by another tool, being uploaded, or taken
+ *  over by someone else at the same moment. */
 export async function claimVersion(storage: Storage, who: string, model: string, version: string,
   files: readonly LocalFile[], runningHere = false): Promise<readonly DoneFile[]> {
   const obj = `${model}@${version}`;
@@ -91,15 +146,32 @@ export async function claimVersion(storage: Storage, who: string, model: string,
   if (v.state === 'complete') throw new RepoError('Exists', 'upload', obj, 'the version is already published; versions are immutable, pick a new version name');
   if (v.state === 'legacy') throw new RepoError('Exists', 'upload', obj, 'the version already exists (written by another tool); pick a new version name');
   let done: readonly DoneFile[] = [];
-  try {
-    await storage.putText(pendingKey(model, version), JSON.stringify(newMarker(model, version, who, files)), { ifAbsent: true, contentType: 'application/json' });
-  } catch (e) {
-    if (!(e instanceof RepoError) || e.code !== 'Exists') throw e;
-    const m = await readMarker(storage, model, version);
-    const problem = takeoverProblem(m, files, runningHere);
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await storage.putText(pendingKey(model, version), JSON.stringify(newMarker(model, version, who, files)), { ifAbsent: true, contentType: 'application/json' });
+      break;
+    } catch (e) {
+      if (!(e instanceof RepoError) || e.code !== 'Exists') throw e;
+    }
+    const { marker: m, etag, unreadable } = await readMarkerWithEtag(storage, model, version);
+    if (etag === undefined) {
+      // The marker went between our create and our read (its upload finished or was cancelled): look again.
+      if (attempt >= 4) throw new RepoError('Exists', 'upload', obj, 'another upload of this version keeps starting and stopping');
+      continue;
+    }
+    const problem = takeoverProblem(unreadable ? undefined : m, files, runningHere);
     if (problem) throw new RepoError('Exists', 'upload', obj, problem, { details: { pending: m } });
-    done = (m?.done ?? []).filter((d) => files.some((f) => f.name === d.name && f.size === d.size));
-    await storage.putText(pendingKey(model, version), JSON.stringify(newMarker(model, version, who, files, done)), { contentType: 'application/json' });
+    done = await trustedDone(storage, model, version, (m?.done ?? []).filter((d) => files.some((f) => f.name === d.name && f.size === d.size)));
+    try {
+      await storage.putText(pendingKey(model, version), JSON.stringify(newMarker(model, version, who, files, done)),
+        { ifMatch: etag, contentType: 'application/json' });
+    } catch (e) {
+      if (isRepoError(e, 'Conflict')) {
+        throw new RepoError('Exists', 'upload', obj, 'someone else took over the interrupted upload of this version at the same moment', { cause: e });
+      }
+      throw e;
+    }
+    break;
   }
   // A concurrent upload may have published between our check and our marker.
   if (await storage.stat(versionManifestKey(model, version))) {
@@ -107,6 +179,12 @@ export async function claimVersion(storage: Storage, who: string, model: string,
     throw new RepoError('Exists', 'upload', obj, 'the version was just published by someone else');
   }
   return done;
+}
+
+/** Drops files the marker says were stored whose object carries a checksum that says otherwise. */
+async function trustedDone(storage: Storage, model: string, version: string, done: readonly DoneFile[]): Promise<DoneFile[]> {
+  const sums = await mapLimit(done, 8, (d) => storage.readChecksum(artifactKey(model, version, d.name)));
+  return done.filter((d, i) => sums[i] === undefined || sums[i] === d.sha256);
 }
 
 export interface MarkerKeeper {

@@ -1,7 +1,8 @@
 // Moving and deleting tags. Every change is a compare-and-swap against the link as it was read (the
 // storage refuses the write if the link changed in between), so two people moving one tag never
 // overwrite each other silently: the loser gets a Conflict naming who moved it where, and when.
-// Each landed change is appended to the tag's history.
+// Each landed change is appended to the tag's history; a change that landed but whose history record
+// could not be written is not a failure: it comes back with a warning.
 import { RepoError } from '../errors';
 import { displayTarget, formatChain, formatLink, parseLinkText } from '../links';
 import type { LinkTarget } from '../links';
@@ -9,8 +10,11 @@ import { tagKey } from '../layout';
 import { validateName } from '../names';
 import type { LinkInfo, Storage } from '../storage/storage';
 import type { TagInfo } from '../types';
+import { describeTag } from './browse';
 import { appendHistory, lastMoveTo, makeRecord } from './history';
+import type { PendingRecord } from './history';
 import { ModelView } from './modelView';
+import { escapedText } from './record';
 import { sortableNow } from './util';
 
 export const WHO_META = 'modelrepo-who';
@@ -58,17 +62,31 @@ async function checkTarget(view: ModelView, tag: string, t: LinkTarget): Promise
     if (r.chain.slice(0, -1).includes(tag)) {
       throw new RepoError('BrokenLink', 'tag', obj, `it would create a cycle: ${formatChain([tag, ...r.chain.slice(0, r.chain.indexOf(tag) + 1)])}`);
     }
+    await view.refFor(r.end, r.chain, 'tag');
     return;
   }
-  const state = await view.targetState(t.kind === 'file' ? { version: t.version, file: t.file } : { version: t.version });
+  const end = t.kind === 'file' ? { version: t.version, file: t.file } : { version: t.version };
+  const state = await view.targetState(end);
   if (state === 'missing') throw new RepoError('NotFound', 'tag', obj, `${displayTarget(t)} does not exist`);
   if (state === 'pending') throw new RepoError('Incomplete', 'tag', obj, `version '${t.version}' is not published yet (its upload is unfinished)`);
+  // A tag is a promise that the target can be downloaded: refuse what a download would refuse.
+  await view.refFor(end, [displayTarget(end)], 'tag');
+}
+
+/** Appends the record of a landed change; a failure is returned as a warning (the change stands). */
+async function recordLanded(storage: Storage, model: string, rec: PendingRecord, done: string): Promise<string | undefined> {
+  try {
+    await appendHistory(storage, model, rec);
+    return undefined;
+  } catch (e) {
+    return `${done}, but its history record could not be written: ${e instanceof Error ? e.message : String(e)}`;
+  }
 }
 
 /** Whether the caller's `expect` describes the current link: its text, its target, or where it resolves.
  *  Judged on `current` itself (the read whose token the write will be conditional on), never a later read. */
 async function matchesExpect(storage: Storage, model: string, tag: string, current: LinkInfo, expect: string): Promise<boolean> {
-  if (expect === current.target) return true;
+  if (expect === current.target || expect === escapedText(current.target)) return true;
   const view = new ModelView(storage, model);
   view.primeTag(tag, current);
   const want = parseLinkText(expect.trim());
@@ -84,7 +102,9 @@ async function matchesExpect(storage: Storage, model: string, tag: string, curre
 async function whoWhen(storage: Storage, model: string, tag: string, details: Readonly<Record<string, unknown>>,
   current: string | undefined): Promise<{ who: string; when: string }> {
   const meta = details.currentMeta as Record<string, string> | undefined;
-  if (meta?.[WHO_META] && meta[WHEN_META]) return { who: meta[WHO_META], when: meta[WHEN_META] };
+  if (typeof meta?.[WHO_META] === 'string' && typeof meta[WHEN_META] === 'string') {
+    return { who: escapedText(meta[WHO_META]), when: escapedText(meta[WHEN_META]) };
+  }
   const rec = await lastMoveTo(storage, model, tag, current);
   return { who: rec?.who ?? 'someone (no history record)', when: rec?.when ?? 'an unknown time' };
 }
@@ -94,9 +114,10 @@ async function conflict(storage: Storage, model: string, tag: string, action: st
   let current = typeof details.current === 'string' ? details.current : undefined;
   if (details.current === undefined && !('current' in details)) current = (await readCurrent(storage, model, tag).catch(() => undefined))?.target;
   const { who, when } = await whoWhen(storage, model, tag, details, current);
-  const what = current === undefined ? 'it was deleted' : `it was moved to ${current}`;
+  const shown = current === undefined ? undefined : escapedText(current);
+  const what = shown === undefined ? 'it was deleted' : `it was moved to ${shown}`;
   return new RepoError('Conflict', action, `${model}:${tag}`, `${what} by ${who} at ${when} since you read it${extra}`,
-    { details: { current: current ?? null, who, when } });
+    { details: { current: shown ?? null, who, when } });
 }
 
 export async function setTag(storage: Storage, who: string, model: string, tag: string, target: string,
@@ -111,19 +132,21 @@ export async function setTag(storage: Storage, who: string, model: string, tag: 
   const current = await readCurrent(storage, model, tag);
   if (opts.expect === null && current) {
     const { who: by, when } = await whoWhen(storage, model, tag, {}, current.target);
-    throw new RepoError('Exists', 'create tag', obj, `it already exists and points at ${current.target} (set by ${by} at ${when})`,
-      { details: { current: current.target, who: by, when } });
+    const shown = escapedText(current.target);
+    throw new RepoError('Exists', 'create tag', obj, `it already exists and points at ${shown} (set by ${by} at ${when})`,
+      { details: { current: shown, who: by, when } });
   }
   if (typeof opts.expect === 'string') {
-    if (!current) throw await conflict(storage, model, tag, 'move tag', { current: undefined }, ` (you expected ${opts.expect})`);
+    if (!current) throw await conflict(storage, model, tag, 'move tag', { current: undefined }, ` (you expected ${escapedText(opts.expect)})`);
     if (!(await matchesExpect(storage, model, tag, current, opts.expect))) {
-      throw await conflict(storage, model, tag, 'move tag', { current: current.target }, ` (you expected ${opts.expect})`);
+      throw await conflict(storage, model, tag, 'move tag', { current: current.target }, ` (you expected ${escapedText(opts.expect)})`);
     }
   }
   if (current && current.target === text) return tagInfo(storage, model, tag); // already there: nothing to record
   const time = sortableNow();
+  let written: LinkInfo;
   try {
-    await storage.writeLink(tagKey(model, tag), text, current ? { token: current.token } : { absent: true }, { [WHO_META]: who, [WHEN_META]: time.iso });
+    written = await storage.writeLink(tagKey(model, tag), text, current ? { token: current.token } : { absent: true }, { [WHO_META]: who, [WHEN_META]: time.iso });
   } catch (e) {
     if (e instanceof RepoError && e.code === 'Conflict') {
       if (opts.expect === null) {
@@ -134,17 +157,22 @@ export async function setTag(storage: Storage, who: string, model: string, tag: 
     }
     throw e;
   }
-  await appendHistory(storage, model, makeRecord(tag, current ? 'move' : 'create', current?.target, text, who, time));
-  return tagInfo(storage, model, tag);
+  const warning = await recordLanded(storage, model, makeRecord(tag, current ? 'move' : 'create', current?.target, text, who, time),
+    current ? 'moved' : 'created');
+  // The move has landed: reading it back must not turn it into a failure.
+  const info = await tagInfo(storage, model, tag).catch((e: unknown): TagInfo =>
+    ({ model, name: tag, target: text, token: written.token, problem: e instanceof RepoError ? e.reason : String(e) }));
+  return warning ? { ...info, warning } : info;
 }
 
-export async function deleteTag(storage: Storage, who: string, model: string, tag: string, opts: { expect?: string } = {}): Promise<void> {
+export async function deleteTag(storage: Storage, who: string, model: string, tag: string, opts: { expect?: string } = {}):
+  Promise<{ warning?: string }> {
   validateName('model', model);
   validateName('tag', tag);
   const current = await readCurrent(storage, model, tag);
   if (!current) throw new RepoError('NotFound', 'delete tag', `${model}:${tag}`, `there is no tag '${tag}' in ${model}`);
   if (opts.expect !== undefined && !(await matchesExpect(storage, model, tag, current, opts.expect))) {
-    throw await conflict(storage, model, tag, 'delete tag', { current: current.target }, ` (you expected ${opts.expect})`);
+    throw await conflict(storage, model, tag, 'delete tag', { current: current.target }, ` (you expected ${escapedText(opts.expect)})`);
   }
   const time = sortableNow();
   try {
@@ -153,19 +181,13 @@ export async function deleteTag(storage: Storage, who: string, model: string, ta
     if (e instanceof RepoError && e.code === 'Conflict') throw await conflict(storage, model, tag, 'delete tag', e.details);
     throw e;
   }
-  await appendHistory(storage, model, makeRecord(tag, 'delete', current.target, undefined, who, time));
+  const warning = await recordLanded(storage, model, makeRecord(tag, 'delete', current.target, undefined, who, time), 'deleted');
+  return warning ? { warning } : {};
 }
 
 /** The tag as listTags shows it, read fresh. */
 export async function tagInfo(storage: Storage, model: string, tag: string): Promise<TagInfo> {
-  const view = new ModelView(storage, model);
-  const link = await view.readTag(tag);
-  if (!link) throw new RepoError('NotFound', 'read tag', `${model}:${tag}`, `there is no tag '${tag}' in ${model}`);
-  try {
-    const r = await view.resolveTag(tag);
-    return { model, name: tag, target: link.target, token: link.token, resolved: await view.refFor(r.end, r.chain) };
-  } catch (e) {
-    if (e instanceof RepoError) return { model, name: tag, target: link.target, token: link.token, problem: e.reason };
-    throw e;
-  }
+  const info = await describeTag(new ModelView(storage, model), tag);
+  if (!info) throw new RepoError('NotFound', 'read tag', `${model}:${tag}`, `there is no tag '${tag}' in ${model}`);
+  return info;
 }
