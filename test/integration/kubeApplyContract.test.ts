@@ -206,6 +206,30 @@ describe('CONTRACT: apply and pod status against a loopback API server', async (
     await assert.rejects(pending, (e) => isRepoError(e, 'Aborted'));
   });
 
+  it('CONTRACT: every read path (status, pod list, log) gives up after connect + first byte, naming the server', { skip }, async () => {
+    const server = `http://127.0.0.1:${(silent.address() as { port: number }).port}`;
+    const hung = await kubeconfig(dir, 'hung-reads', server);
+    const opts = { kubeconfig: hung, timeouts: { connectMs: 200, firstByteMs: 300 } };
+    const calls: [string, () => Promise<unknown>][] = [
+      ['status', () => podStatus('llama-3-8b', 'ml', opts)],
+      ['pod list', () => listPods('app=x', 'ml', opts)],
+      ['log', () => initContainerLog('llama-3-8b', 'ml', opts)],
+    ];
+    for (const [what, call] of calls) {
+      await assert.rejects(call(), (e) => isRepoError(e, 'Network') && (e as Error).message.includes(`the Kubernetes API server at ${server} did not answer within 0.5 s`), what);
+    }
+  });
+
+  it('CONTRACT: a kubeconfig that is not YAML is Config naming the file and line, quoting none of it', { skip }, async () => {
+    const file = join(dir, 'broken.yaml');
+    await writeFile(file, ['users:', '- name: dev', '  user:', '    token: tok-9f8e7d6c5b4a', '   password: [', ''].join('\n'));
+    await assert.rejects(podStatus('x', 'ml', { kubeconfig: file }), (e) => {
+      const m = (e as Error).message;
+      return isRepoError(e, 'Config') && m.includes(`the kubeconfig ${file} is not valid YAML at line 5`) && !m.includes('tok-9f8e7d6c5b4a')
+        && (e as Error).cause === undefined;
+    });
+  });
+
   it('on Node < 22 says to use kubectl instead of failing obscurely', { skip: skip ? false : `this is Node ${process.versions.node}` }, async () => {
     await assert.rejects(applyWithClient(buildManifests(s3Input), { kubeconfig: good }),
       (e) => isRepoError(e, 'Config') && /needs Node 22 or newer .*use kubectl apply instead/.test((e as Error).message));
