@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { applyWithClient, fetchSummary, formatPodStatus, initContainerLog, listPods, podStatus } from '../../src/core/kube/apply';
 import { buildManifests } from '../../src/core/manifests/buildManifests';
 import { isRepoError } from '../../src/core/errors';
+import { limitConnect } from '../../src/core/kube/kubeHttp';
 import { loadClientNode } from '../helpers/k8sChecks';
 import { KEYS, s3Input } from '../helpers/manifestFixtures';
 
@@ -218,6 +219,20 @@ describe('CONTRACT: apply and pod status against a loopback API server', async (
     for (const [what, call] of calls) {
       await assert.rejects(call(), (e) => isRepoError(e, 'Network') && (e as Error).message.includes(`the Kubernetes API server at ${server} did not answer within 0.5 s`), what);
     }
+  });
+
+  it('CONTRACT: the connect deadline reaches the dispatcher client-node builds, with or without TLS options', { skip }, async () => {
+    const m = k8s as unknown as { KubeConfig: new () => { loadFromFile(f: string): void; getCurrentCluster(): unknown;
+      createDispatcherOptions(c: unknown, o: object): { type: string; connect?: { timeout?: number; keepAlive?: boolean } } } };
+    const kc = new m.KubeConfig();
+    kc.loadFromFile(good);
+    limitConnect(kc as never, 1234);
+    const cluster = kc.getCurrentCluster() as Record<string, unknown>;
+    const withTls = kc.createDispatcherOptions(cluster, { rejectUnauthorized: false });
+    assert.equal(withTls.type, 'agent');
+    assert.deepEqual([withTls.connect?.timeout, withTls.connect?.keepAlive], [1234, true]);
+    const plain = kc.createDispatcherOptions({ ...cluster, server: 'https://k8s.example:6443', skipTLSVerify: false }, {});
+    assert.deepEqual(plain, { type: 'agent', connect: { timeout: 1234 } });
   });
 
   it('CONTRACT: a kubeconfig that is not YAML is Config naming the file and line, quoting none of it', { skip }, async () => {
