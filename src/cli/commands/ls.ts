@@ -126,6 +126,8 @@ export const lsCommand: CommandSpec = {
   help: `Without ':' or '@', the last path segment is taken as a model when its folder holds tags/,
 .modelrepo/ or a version folder with files; otherwise the whole text is a repository
 (an alias repository may sit under a prefix: localai/models/team-a). Add ':' or '@' to be explicit.
+A model that does not exist is exit 3. Entries that cannot be used (an unsafe name, a link leaving the
+repository, a corrupt record) are left out, each named on stderr, and ls exits 9.
 
 examples:
   modelrepo ls localai/models                      models in bucket 'models' of alias 'localai'
