@@ -1,4 +1,5 @@
 // The shape of one CLI command (each lives in commands/<name>.ts) and the global options all share.
+import type { Timeouts } from '../core/timeouts';
 import type { Output } from './output';
 
 export interface OptionSpec {
@@ -16,6 +17,8 @@ export interface GlobalFlags {
   readonly endpoint?: string;
   readonly region?: string;
   readonly profile?: string;
+  /** Deadlines given by --connect-timeout / --timeout / --stall-timeout (the rest: environment, defaults). */
+  readonly timeouts: Partial<Timeouts>;
 }
 
 export type FlagValues = Readonly<Record<string, string | boolean | string[] | undefined>>;
@@ -45,6 +48,9 @@ export const GLOBAL_OPTIONS: Readonly<Record<string, OptionSpec>> = {
   endpoint: { type: 'string', value: '<url>', description: 'S3 endpoint for s3:// references (default: AWS_ENDPOINT_URL)' },
   region: { type: 'string', value: '<region>', description: 'S3 region (default: AWS_REGION, else us-east-1)' },
   profile: { type: 'string', value: '<name>', description: 'AWS profile (keys, region, endpoint_url) for s3:// references (default: AWS_PROFILE)' },
+  'connect-timeout': { type: 'string', value: '<s>', description: 'seconds to wait for a connection (default 10; MODELREPO_CONNECT_TIMEOUT)' },
+  timeout: { type: 'string', value: '<s>', description: "seconds to wait for the first byte of an answer (default 30; MODELREPO_FIRST_BYTE_TIMEOUT)" },
+  'stall-timeout': { type: 'string', value: '<s>', description: 'seconds a transfer may go without a byte (default 30; MODELREPO_STALL_TIMEOUT)' },
   quiet: { type: 'boolean', short: 'q', description: 'no progress or notes on stderr' },
   help: { type: 'boolean', short: 'h', description: 'show help' },
 };

@@ -37,7 +37,15 @@ export function tagJson(t: TagInfo): Record<string, unknown> {
     chain: t.resolved ? t.resolved.chain : null,
     resolved: t.resolved ? { version: t.resolved.version, file: t.resolved.file ?? null } : null,
     problem: t.problem ?? null,
+    ...(t.warning ? { warning: t.warning } : {}),
   };
+}
+
+/** The `warning` a tag change returns when it landed but its history record was not written
+ *  (TagInfo.warning; deleteTag's `{ warning }`); undefined for anything else, void included. */
+export function warningOf(result: unknown): string | undefined {
+  const w = (result as { warning?: unknown } | undefined | null)?.warning;
+  return typeof w === 'string' && w.length > 0 ? w : undefined;
 }
 
 /** 'latest -> v2 -> 2024-03-20/x.gguf', or 'latest -> v9 (broken: ...)'. */

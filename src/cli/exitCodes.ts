@@ -18,6 +18,9 @@ export const EXIT = {
   terminated: 143, // SIGTERM
 } as const;
 
+/** A local file or folder this process may not read or write. */
+const PERMISSION_CODES = new Set(['EACCES', 'EPERM', 'EROFS']);
+
 const BY_CODE: Record<ErrorCode, number> = {
   InvalidName: EXIT.usage,
   InvalidRef: EXIT.usage,
@@ -46,11 +49,33 @@ export class UsageError extends Error {
   }
 }
 
+/** The result was printed (stdout, or the --json document) and each problem named on stderr; the run
+ *  still fails with this code so that scripts notice (`ls` with refused entries: 9). */
+export class PartialResult extends Error {
+  constructor(readonly exitCode: number, readonly lines: readonly string[]) {
+    super(lines.join('; '));
+    this.name = 'PartialResult';
+  }
+}
+
+/** The errno error (EACCES, EPERM, EROFS) in an error's cause chain, when a local file is the problem. */
+function permissionProblem(e: unknown): NodeJS.ErrnoException | undefined {
+  for (let c: unknown = e, depth = 0; c && depth < 5; c = (c as { cause?: unknown }).cause, depth++) {
+    const code = (c as NodeJS.ErrnoException).code;
+    if (typeof code === 'string' && PERMISSION_CODES.has(code)) return c as NodeJS.ErrnoException;
+  }
+  return undefined;
+}
+
 export function exitCodeOf(e: unknown): number {
   if (e instanceof UsageError) return EXIT.usage;
+  if (e instanceof PartialResult) return e.exitCode;
   if (isAbort(e)) return EXIT.cancelled;
-  if (isRepoError(e)) return BY_CODE[e.code] ?? EXIT.unexpected;
-  return EXIT.unexpected;
+  if (isRepoError(e)) {
+    const code = BY_CODE[e.code] ?? EXIT.unexpected;
+    return code === EXIT.unexpected && permissionProblem(e) ? EXIT.auth : code;
+  }
+  return permissionProblem(e) ? EXIT.auth : EXIT.unexpected;
 }
 
 export interface ErrorReport {
@@ -66,6 +91,7 @@ export function describeError(e: unknown): { lines: string[]; report: ErrorRepor
   if (exitCode === EXIT.cancelled) {
     return { lines: ['cancelled'], report: { code: 'Aborted', exitCode, message: 'cancelled' } };
   }
+  if (e instanceof PartialResult) return { lines: [...e.lines], report: { code: 'Unusable', exitCode, message: e.message } };
   if (e instanceof UsageError) {
     const lines = [e.message];
     if (e.usage) lines.push(`usage: ${e.usage}`);
@@ -81,11 +107,20 @@ export function describeError(e: unknown): { lines: string[]; report: ErrorRepor
     const details = safeDetails(e.details);
     return { lines, report: { code: e.code, exitCode, message: lines.join('; '), ...(details ? { details } : {}) } };
   }
+  const denied = permissionProblem(e);
+  if (denied) {
+    const verb = denied.syscall === 'open' ? 'open' : WRITING.has(denied.syscall ?? '') ? 'write' : 'read';
+    const what = denied.path ? `${verb} ${denied.path}` : 'use a local file';
+    const message = `Cannot ${what}: ${denied.code === 'EROFS' ? 'the file system is read-only' : 'permission denied'}`;
+    return { lines: [message], report: { code: 'Permission', exitCode, message } };
+  }
   const msg = redactSecrets(e instanceof Error ? e.message : String(e));
   const lines = [`unexpected error: ${msg}`];
   if (process.env.MODELREPO_DEBUG !== '1') lines.push('(set MODELREPO_DEBUG=1 to see the details)');
   return { lines, report: { code: 'Unexpected', exitCode, message: msg } };
 }
+
+const WRITING = new Set(['mkdir', 'write', 'rename', 'unlink', 'rmdir', 'copyfile', 'symlink', 'link', 'utime', 'chmod', 'mkdtemp']);
 
 function safeDetails(d: Readonly<Record<string, unknown>>): Record<string, unknown> | undefined {
   if (Object.keys(d).length === 0) return undefined;

@@ -27,8 +27,9 @@ export function mainHelp(commands: readonly CommandSpec[], version: string): str
     table([...optionRows(GLOBAL_OPTIONS), ['    --version', 'print the version']], '  '),
     '',
     "Run 'modelrepo <command> --help' for a command's options and examples.",
-    'Exit codes: 0 ok, 1 unexpected, 2 usage, 3 not found, 4 conflict, 5 auth, 6 network, 7 integrity,',
-    '            8 exists or in use, 9 broken tag or unfinished version, 130 cancelled.',
+    'Exit codes: 0 ok (also when the reader of stdout closed it), 1 unexpected, 2 usage, 3 not found,',
+    '            4 conflict, 5 auth or permission, 6 network, 7 integrity, 8 exists or in use,',
+    '            9 broken, unfinished, unsafe or corrupt, 130 cancelled (SIGINT), 143 terminated (SIGTERM).',
     '',
   ].join('\n');
 }

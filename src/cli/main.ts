@@ -1,6 +1,7 @@
 // Entry of the `modelrepo` command-line tool (bundled to dist/cli.js by scripts/build.mjs).
 // Design: one file per command under commands/, listed once in COMMANDS below; this file only parses the
-// command line, wires Ctrl-C to an AbortSignal, and turns errors into exit codes (exitCodes.ts).
+// command line, wires SIGINT / SIGTERM to an AbortSignal (processGuards.ts), and turns errors into exit
+// codes (exitCodes.ts).
 // Arguments are parsed with node:util parseArgs (built into Node >= 18.3): commander's current major
 // needs Node 22 and the CLI must run on Node 20.
 import { readFileSync } from 'node:fs';
@@ -24,9 +25,11 @@ import { shareCommand } from './commands/share';
 import { tagCommand } from './commands/tag';
 import { untagCommand } from './commands/untag';
 import { uploadCommand } from './commands/upload';
-import { debugText, describeError, EXIT, exitCodeOf, UsageError } from './exitCodes';
+import { debugText, describeError, EXIT, exitCodeOf, PartialResult, UsageError } from './exitCodes';
+import { globalFlagsFrom } from './globalFlags';
 import { commandHelp, mainHelp } from './help';
 import { createOutput } from './output';
+import { cancelExitCode, cancelOnSignals, guardOutputStreams, routeWarnings } from './processGuards';
 
 export const COMMANDS: readonly CommandSpec[] = [
   lsCommand, uploadCommand, tagCommand, untagCommand, resolveCommand, historyCommand,
@@ -101,42 +104,34 @@ export async function run(argv: readonly string[], signal: AbortSignal): Promise
     if (spec.args.max !== undefined && args.length > spec.args.max) {
       throw new UsageError(`${spec.name}: too many arguments (unexpected '${args[spec.args.max]}')`, `modelrepo ${spec.usage}`);
     }
-    const global: GlobalFlags = {
-      json, quiet: v.quiet === true,
-      ...(typeof v.endpoint === 'string' ? { endpoint: v.endpoint } : {}),
-      ...(typeof v.region === 'string' ? { region: v.region } : {}),
-      ...(typeof v.profile === 'string' ? { profile: v.profile } : {}),
-    };
+    const global: GlobalFlags = globalFlagsFrom(v, `modelrepo ${spec.usage}`);
     await spec.run({ args, flags: v, global, out: createOutput({ json, quiet: global.quiet }), signal });
     return EXIT.ok;
   } catch (e) {
-    const aborted = signal.aborted;
-    const { lines, report } = describeError(aborted && exitCodeOf(e) !== EXIT.usage ? signal.reason ?? e : e);
-    const code = aborted ? EXIT.cancelled : report.exitCode;
-    if (json) process.stdout.write(`${JSON.stringify({ error: { ...report, exitCode: code } }, null, 2)}\n`);
+    // After SIGINT / SIGTERM whatever failed failed because of the cancel (a usage error aside).
+    const cancelled = signal.aborted && exitCodeOf(e) !== EXIT.usage;
+    const { lines, report } = describeError(cancelled ? signal.reason ?? e : e);
+    const code = cancelled ? cancelExitCode(signal.reason) : report.exitCode;
+    // A command that printed its result and then fails (ls with refused entries) already wrote its document.
+    if (json && !(e instanceof PartialResult)) process.stdout.write(`${JSON.stringify({ error: { ...report, exitCode: code } }, null, 2)}\n`);
     for (const l of lines) process.stderr.write(`modelrepo: ${l}\n`);
-    if (process.env.MODELREPO_DEBUG === '1' && code !== EXIT.cancelled) process.stderr.write(`${debugText(e)}\n`);
+    if (process.env.MODELREPO_DEBUG === '1' && !cancelled) process.stderr.write(`${debugText(e)}\n`);
     return code;
   }
 }
 
 function start(): void {
+  const debug = process.env.MODELREPO_DEBUG === '1';
+  routeWarnings(debug);
+  guardOutputStreams();
   // Secrets that arrive through the environment never appear in messages.
   registerSecret(process.env.AWS_SECRET_ACCESS_KEY);
   registerSecret(process.env.AWS_SESSION_TOKEN);
+  registerSecret(process.env.HF_TOKEN);
   // The CLI supports Node 20 on purpose (engines >= 20); the SDK's "Node 22 needed from 2027" notice on
   // every S3 command would only clutter stderr. Shown again with MODELREPO_DEBUG=1.
-  if (process.env.MODELREPO_DEBUG !== '1') process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-  const controller = new AbortController();
-  let signals = 0;
-  const onSignal = (sig: NodeJS.Signals): void => {
-    signals++;
-    if (signals > 1) process.exit(EXIT.cancelled); // a second Ctrl-C does not wait for the clean-up
-    process.stderr.write(`\nmodelrepo: ${sig === 'SIGINT' ? 'Ctrl-C' : sig}: cancelling (press Ctrl-C again to quit at once)\n`);
-    controller.abort(Object.assign(new Error('cancelled'), { name: 'AbortError' }));
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  if (!debug) process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  const controller = cancelOnSignals();
   void run(process.argv.slice(2), controller.signal).then((code) => {
     process.exitCode = code;
     // Idle keep-alive sockets or SDK timers must not keep a finished command alive.

@@ -13,6 +13,8 @@ export interface Output {
   raw(text: string): void;
   /** A note for people (stderr); suppressed by --quiet. */
   note(line: string): void;
+  /** Something wrong that does not stop the command (stderr, `modelrepo: ` first); shown even with --quiet. */
+  warn(line: string): void;
 }
 
 export function createOutput(opts: { json: boolean; quiet: boolean },
@@ -31,6 +33,9 @@ export function createOutput(opts: { json: boolean; quiet: boolean },
     },
     note(line) {
       if (!opts.quiet) stderr.write(`${line}\n`);
+    },
+    warn(line) {
+      stderr.write(`modelrepo: ${line}\n`);
     },
   };
 }

@@ -1,6 +1,7 @@
 // Opens the repository a reference names: maps the parsed location plus the global flags to a connection
 // (mc alias via the connections module, s3:// with --endpoint / AWS_ENDPOINT_URL, or a folder), opens
 // its storage, and wraps it in a Repository. One session per command; close() releases the client.
+// S3 connections carry the run's deadlines (--connect-timeout, --timeout, --stall-timeout).
 import { homedir } from 'node:os';
 import { resolve as resolvePath } from 'node:path';
 import { awsEnvConnection, awsProfiles } from '../core/connections/awsConfig';
@@ -14,6 +15,7 @@ import { formatRepo } from '../core/refs';
 import type { RepoLocation } from '../core/refs';
 import { Repository } from '../core/repository';
 import type { Storage } from '../core/storage/storage';
+import { resolveTimeouts } from '../core/timeouts';
 import type { GlobalFlags } from './command';
 
 export interface Session {
@@ -29,12 +31,14 @@ function envEndpoint(env: NodeJS.ProcessEnv): string | undefined {
   return env.AWS_ENDPOINT_URL_S3 || env.AWS_ENDPOINT_URL || undefined;
 }
 
-/** The flags win over what the alias, profile or environment says. */
-function withFlags(cfg: S3ConnectionConfig, global: GlobalFlags): S3ConnectionConfig {
+/** The flags win over what the alias, profile or environment says; the deadlines are the flags', else
+ *  MODELREPO_*_TIMEOUT's, else the defaults. */
+function withFlags(cfg: S3ConnectionConfig, global: GlobalFlags, env: NodeJS.ProcessEnv): S3ConnectionConfig {
   return {
     ...cfg,
     ...(global.endpoint ? { endpoint: global.endpoint, forcePathStyle: true } : {}),
     ...(global.region ? { region: global.region } : {}),
+    timeouts: resolveTimeouts(global.timeouts, env),
   };
 }
 
@@ -87,7 +91,7 @@ export async function connectionFor(loc: RepoLocation, global: GlobalFlags, env:
   const cfg = loc.kind === 'alias' ? await aliasConnection(loc, env) : await s3UrlConnection(loc, global, env);
   registerSecret(cfg.credentials?.secretAccessKey);
   registerSecret(cfg.credentials?.sessionToken);
-  return withFlags(cfg, global);
+  return withFlags(cfg, global, env);
 }
 
 export async function openSession(loc: RepoLocation, global: GlobalFlags): Promise<Session> {

@@ -1,7 +1,8 @@
 // Running a child process to its end and keeping what it printed: the CLI suites run the bundled CLI
 // with `node`, the script suites run the init containers' scripts with /bin/sh.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import type { ChildProcess, SpawnOptions } from 'node:child_process';
+import { join } from 'node:path';
 
 export interface Run { code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }
 
@@ -36,4 +37,31 @@ export function withoutKeys(drop = /^(AWS_|MC_HOST_|S3_ENDPOINT|MODELREPO_)/): N
  *  pip v1 that comes first on this machine's PATH (as the init containers' scripts expect). */
 export function runScript(script: string, env: Record<string, string>): Promise<Run> {
   return run('/bin/sh', ['-c', script], { env: { PATH: '/usr/bin:/bin', ...env } });
+}
+
+/** A Node 20 binary for checking that the CLI still runs there (and shows no warning there): the one
+ *  MODELREPO_TEST_NODE20 names, else /usr/local/bin/node or /usr/bin/node when it is Node 20 or 21. */
+export function node20(): string | undefined {
+  const candidates = [process.env.MODELREPO_TEST_NODE20, '/usr/local/bin/node', '/usr/bin/node'].filter((c): c is string => !!c);
+  for (const c of candidates) {
+    try {
+      const v = execFileSync(c, ['--version'], { encoding: 'utf8' }).trim();
+      if (/^v2[01]\./.test(v)) return c;
+    } catch {
+      // not there
+    }
+  }
+  return undefined;
+}
+
+/** Bundles the CLI as scripts/build.mjs does, into a file of this suite's own (dist/cli.js may be rebuilt
+ *  by a parallel build meanwhile); client-node stays outside and is loaded from node_modules. */
+export async function bundleCli(root: string, name: string): Promise<string> {
+  const { build } = await import('esbuild');
+  const outfile = join(root, 'out', 'cli-bundle', `cli-${name}-${process.pid}.js`);
+  await build({
+    entryPoints: [join(root, 'src/cli/main.ts')], outfile, bundle: true, platform: 'node', format: 'cjs', target: 'node20',
+    logLevel: 'error', banner: { js: '#!/usr/bin/env node' }, external: ['@kubernetes/client-node'],
+  });
+  return outfile;
 }

@@ -6,7 +6,9 @@
 //   GET /<org>/<name>/resolve/<rev>/<path>                    -> LFS files: 302 to /cdn/<id> (the Hub's CDN)
 //   GET /cdn/<id>                                             -> the bytes, with Range support and ETag
 // A repo with `token` set answers 401 (X-Error-Code: GatedRepo) unless `Authorization: Bearer <token>`
-// is sent. A file with `dropAfter` sends that many bytes of its body and then destroys the socket.
+// is sent. A file with `dropAfter` sends that many bytes of its body and then destroys the socket; one
+// with `stallAfter` sends that many bytes and then nothing more, keeping the connection open. A repo with
+// `stallApi` accepts its API requests and never answers them.
 import { createHash } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -23,6 +25,8 @@ export interface FakeHubFile {
   readonly dropAfter?: number;
   /** Drop only the first this-many full GETs (default: every one). */
   readonly dropTimes?: number;
+  /** Send this many body bytes of a full GET, then go silent with the connection open. */
+  readonly stallAfter?: number;
 }
 
 export interface FakeHubRepo {
@@ -33,6 +37,8 @@ export interface FakeHubRepo {
   readonly files: readonly FakeHubFile[];
   /** Gated: every request needs `Authorization: Bearer <token>`. */
   readonly token?: string;
+  /** Accept the API requests (model info, file list) and never answer them. */
+  readonly stallApi?: boolean;
 }
 
 export interface FakeHubRequest {
@@ -89,6 +95,10 @@ function serveBytes(req: IncomingMessage, res: ServerResponse, f: FakeHubFile): 
     return;
   }
   res.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Content-Length': f.content.length, ETag: etag, 'Accept-Ranges': 'bytes' });
+  if (f.stallAfter !== undefined) {
+    res.write(f.content.subarray(0, f.stallAfter));
+    return; // and nothing more: close() ends the connection
+  }
   const dropped = drops.get(f) ?? 0;
   if (f.dropAfter !== undefined && dropped < (f.dropTimes ?? Infinity)) {
     drops.set(f, dropped + 1);
@@ -123,6 +133,7 @@ export async function startFakeHub(repos: readonly FakeHubRepo[]): Promise<FakeH
       return json(res, 401, { error: `Access to model ${repo.id} is restricted. You must have access to it and be authenticated to access it. Please log in.` },
         { 'X-Error-Code': 'GatedRepo' });
     }
+    if (api && repo.stallApi) return; // never answered; close() ends the connection
     const rev = api?.[3] ?? resolve?.[2] ?? '';
     if (!resolveRev(repo, rev)) return json(res, 404, { error: `Invalid rev id: ${rev}` }, { 'X-Error-Code': 'RevisionNotFound' });
     if (api?.[2] === 'revision') {

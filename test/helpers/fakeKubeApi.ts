@@ -4,6 +4,7 @@
 // check what client-node sent (the Secret's keys included) and what the caller printed. Pods: each
 // applied Pod, and one pod `<instance>-7d9f-abcde` per Deployment (found by its selector); their status
 // and log come from the `pods` option (default: Running, the copy init container done, sha256 ok).
+// `stall` picks requests the server accepts and never answers (a hung API server, or one path of it).
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { writeFileSync } from 'node:fs';
@@ -55,7 +56,14 @@ function json(res: ServerResponse, code: number, body: unknown): void {
 }
 const status = (code: number, reason: string, message: string) => ({ kind: 'Status', apiVersion: 'v1', status: 'Failure', code, reason, message });
 
-export async function startFakeKube(opts: { pods?: (name: string) => FakePod | undefined; token?: string } = {}): Promise<FakeKube> {
+export interface FakeKubeOptions {
+  readonly pods?: (name: string) => FakePod | undefined;
+  readonly token?: string;
+  /** Requests to leave unanswered (method, path); the connection stays open until close(). */
+  readonly stall?: (method: string, path: string) => boolean;
+}
+
+export async function startFakeKube(opts: FakeKubeOptions = {}): Promise<FakeKube> {
   const token = opts.token ?? 'loopback-token-0042';
   const requests: SeenRequest[] = [];
   // name -> namespace of the pods that exist (applied Pods, one per applied Deployment)
@@ -112,6 +120,7 @@ export async function startFakeKube(opts: { pods?: (name: string) => FakePod | u
     req.on('end', () => {
       const url = new URL(req.url ?? '/', 'http://x');
       requests.push({ method: req.method ?? '', path: url.pathname, query: url.searchParams, contentType: req.headers['content-type'], auth: req.headers.authorization, body });
+      if (opts.stall?.(req.method ?? '', url.pathname)) return;
       answer(req, body, res);
     });
   });

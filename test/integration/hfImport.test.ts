@@ -63,6 +63,8 @@ describe('import from a Hub-like server', () => {
       { id: 'acme/gated', sha: SHA_A, token: TOKEN, files: [{ path: 'tiny.Q4_K_M.gguf', content: q4 }] },
       { id: 'acme/drop', sha: SHA_A, files: [{ path: 'ok.gguf', content: q4 }, { path: 'big.gguf', content: big, dropAfter: 1024 * 1024 }] },
       { id: 'acme/flaky', sha: SHA_A, files: [{ path: 'ok.gguf', content: q4 }, { path: 'big.gguf', content: big, dropAfter: 1024 * 1024, dropTimes: 1 }] },
+      { id: 'acme/silent', sha: SHA_A, stallApi: true, files: [{ path: 'tiny.Q4_K_M.gguf', content: q4 }] },
+      { id: 'acme/stall', sha: SHA_A, files: [{ path: 'ok.gguf', content: q4 }, { path: 'big.gguf', content: big, stallAfter: 512 * 1024 }] },
     ]);
     dir = await mkdtemp(join(tmpdir(), 'mr-hf-'));
     storage = createFsStorage({ kind: 'fs', path: dir });
@@ -145,6 +147,16 @@ describe('import from a Hub-like server', () => {
     assert.ok(!fetched.includes('ok.gguf') && fetched.includes('big.gguf'), `fetched again: ${fetched.join(', ')}`);
     assert.ok(progress.some((p) => p.file === 'ok.gguf' && p.resumed === q4.length));
     assert.deepEqual((await repo.listVersions('flaky')).map((v) => [v.name, v.state]), [['v1', 'complete']]);
+  });
+
+  it('deadlines: no answer, or a body that stops, is a Network error naming the endpoint; the finished file is kept to resume', async () => {
+    const fast = { connectMs: 200, firstByteMs: 300, stallMs: 400 };
+    await assert.rejects(importFromHub({ ...base({ repo: 'acme/silent', model: 'silent' }), timeouts: fast }), (e: unknown) =>
+      isRepoError(e, 'Network') && e.message.includes(`the Hub at ${hub.url} sent no answer within 0.5 s`));
+    await assert.rejects(importFromHub({ ...base({ repo: 'acme/stall', model: 'stalled' }), version: 'v1', concurrency: 1, timeouts: fast }), (e: unknown) =>
+      isRepoError(e, 'Network') && e.message.includes(`the Hub at ${hub.url} sent no data for 0.4 s while big.gguf was downloading`) && e.message.includes('resume'));
+    assert.deepEqual(await repo.listVersions('stalled'), []);
+    assert.ok(await storage.stat('stalled/v1/ok.gguf'), 'the file that arrived whole is kept for the next run');
   });
 
   it('an unknown revision or file is NotFound; a cancel stops and keeps nothing', async () => {

@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { applyWithClient, fetchSummary, formatPodStatus, initContainerLog, listPods, podStatus } from '../../src/core/kube/apply';
 import { buildManifests } from '../../src/core/manifests/buildManifests';
 import { isRepoError } from '../../src/core/errors';
+import { limitConnect } from '../../src/core/kube/kubeHttp';
 import { loadClientNode } from '../helpers/k8sChecks';
 import { KEYS, s3Input } from '../helpers/manifestFixtures';
 
@@ -204,6 +205,44 @@ describe('CONTRACT: apply and pod status against a loopback API server', async (
     const pending = applyWithClient(buildManifests(s3Input), { kubeconfig: hung, signal: ctl.signal });
     ctl.abort();
     await assert.rejects(pending, (e) => isRepoError(e, 'Aborted'));
+  });
+
+  it('CONTRACT: every read path (status, pod list, log) gives up after connect + first byte, naming the server', { skip }, async () => {
+    const server = `http://127.0.0.1:${(silent.address() as { port: number }).port}`;
+    const hung = await kubeconfig(dir, 'hung-reads', server);
+    const opts = { kubeconfig: hung, timeouts: { connectMs: 200, firstByteMs: 300 } };
+    const calls: [string, () => Promise<unknown>][] = [
+      ['status', () => podStatus('llama-3-8b', 'ml', opts)],
+      ['pod list', () => listPods('app=x', 'ml', opts)],
+      ['log', () => initContainerLog('llama-3-8b', 'ml', opts)],
+    ];
+    for (const [what, call] of calls) {
+      await assert.rejects(call(), (e) => isRepoError(e, 'Network') && (e as Error).message.includes(`the Kubernetes API server at ${server} did not answer within 0.5 s`), what);
+    }
+  });
+
+  it('CONTRACT: the connect deadline reaches the dispatcher client-node builds, with or without TLS options', { skip }, async () => {
+    const m = k8s as unknown as { KubeConfig: new () => { loadFromFile(f: string): void; getCurrentCluster(): unknown;
+      createDispatcherOptions(c: unknown, o: object): { type: string; connect?: { timeout?: number; keepAlive?: boolean } } } };
+    const kc = new m.KubeConfig();
+    kc.loadFromFile(good);
+    limitConnect(kc as never, 1234);
+    const cluster = kc.getCurrentCluster() as Record<string, unknown>;
+    const withTls = kc.createDispatcherOptions(cluster, { rejectUnauthorized: false });
+    assert.equal(withTls.type, 'agent');
+    assert.deepEqual([withTls.connect?.timeout, withTls.connect?.keepAlive], [1234, true]);
+    const plain = kc.createDispatcherOptions({ ...cluster, server: 'https://k8s.example:6443', skipTLSVerify: false }, {});
+    assert.deepEqual(plain, { type: 'agent', connect: { timeout: 1234 } });
+  });
+
+  it('CONTRACT: a kubeconfig that is not YAML is Config naming the file and line, quoting none of it', { skip }, async () => {
+    const file = join(dir, 'broken.yaml');
+    await writeFile(file, ['users:', '- name: dev', '  user:', '    token: tok-9f8e7d6c5b4a', '   password: [', ''].join('\n'));
+    await assert.rejects(podStatus('x', 'ml', { kubeconfig: file }), (e) => {
+      const m = (e as Error).message;
+      return isRepoError(e, 'Config') && m.includes(`the kubeconfig ${file} is not valid YAML at line 5`) && !m.includes('tok-9f8e7d6c5b4a')
+        && (e as Error).cause === undefined;
+    });
   });
 
   it('on Node < 22 says to use kubectl instead of failing obscurely', { skip: skip ? false : `this is Node ${process.versions.node}` }, async () => {

@@ -12,7 +12,7 @@ import { stringFlag } from '../command';
 import { UsageError } from '../exitCodes';
 import { buildFromCommandLine, builtNotes, DEPLOY_OPTIONS } from '../manifestBuild';
 
-const USAGE = 'apply <repo>/<model>:<tag> | <repo>/<model>@<version>[/<file>] [manifest options] [--context C] [--kubeconfig F] [--wait]\n'
+const USAGE = 'apply <repo>/<model>:<tag> | <repo>/<model>@<version>[/<file>] [manifest options] [--context C] [--kubeconfig F] [--wait [--wait-timeout S]]\n'
   + '       modelrepo apply --ab <repo>/<model>:<tagA>=<replicas> <repo>/<model>:<tagB>=<replicas> [options]';
 
 /** The exit code of a wait that did not end well: 7 when a sha256 did not match, else 9. */
@@ -34,8 +34,9 @@ server-side apply (field manager 'modelrepo') to the kubeconfig's current contex
 are never written to a file. The connection needs explicit keys (mc alias, AWS_ACCESS_KEY_ID +
 AWS_SECRET_ACCESS_KEY, or a profile with static keys). Needs Node 22 or newer.
 --wait watches each workload's pod until its init container has copied and checked the model (or the
-pod failed, or --timeout passed), then prints the pod status and the init container's log. Exit 7 when
-a sha256 did not match, 9 when the model did not arrive.
+pod failed, or --wait-timeout passed), then prints the pod status and the init container's log. Exit 7
+when a sha256 did not match, 9 when the model did not arrive, 6 when the API server cannot be reached or
+does not answer within --connect-timeout + --timeout.
 
 examples:
   modelrepo apply localai/models/llama-3-8b:latest --namespace inference --wait
@@ -46,19 +47,22 @@ examples:
     context: { type: 'string', value: '<C>', description: "kubeconfig context (default: the kubeconfig's current context)" },
     kubeconfig: { type: 'string', value: '<F>', description: 'kubeconfig file (default: $KUBECONFIG, else ~/.kube/config)' },
     wait: { type: 'boolean', description: "wait for the pods and show their status and the init container's log" },
-    timeout: { type: 'string', value: '<seconds>', description: 'how long --wait waits in all (default 600)' },
+    'wait-timeout': { type: 'string', value: '<seconds>', description: 'how long --wait waits in all (default 600)' },
   },
   args: { min: 1 },
   async run(ctx) {
     const usage = `modelrepo ${USAGE}`;
-    const timeoutText = stringFlag(ctx.flags, 'timeout');
-    if (timeoutText !== undefined && !/^\d+$/.test(timeoutText)) throw new UsageError(`--timeout '${timeoutText}' is not a number of seconds`, usage);
+    const timeoutText = stringFlag(ctx.flags, 'wait-timeout');
+    if (timeoutText !== undefined && !/^\d+$/.test(timeoutText)) throw new UsageError(`--wait-timeout '${timeoutText}' is not a number of seconds`, usage);
+    if (ctx.flags.wait === true && timeoutText === undefined && stringFlag(ctx.flags, 'timeout') !== undefined) {
+      ctx.out.note('note: --timeout is the first-byte deadline of each request; --wait-timeout limits the wait');
+    }
     const b = await buildFromCommandLine(ctx, usage, 'real', 'apply puts the keys into the Secret');
     for (const n of builtNotes(b)) ctx.out.note(n);
     const kube = {
       ...(stringFlag(ctx.flags, 'kubeconfig') !== undefined ? { kubeconfig: stringFlag(ctx.flags, 'kubeconfig') } : {}),
       ...(stringFlag(ctx.flags, 'context') !== undefined ? { context: stringFlag(ctx.flags, 'context') } : {}),
-      signal: ctx.signal,
+      signal: ctx.signal, timeouts: ctx.global.timeouts,
     };
     const applied = await applyWithClient(b.objects, kube);
     for (const a of applied) ctx.out.text(`applied ${a.kind} ${a.namespace ? `${a.namespace}/` : ''}${a.name}`);

@@ -42,7 +42,7 @@ examples:
       if (existing !== undefined && ctx.flags.force !== true) {
         throw new RepoError('Exists', 'create the model card of', ref.model, `${key} exists already; --force replaces it`);
       }
-      const versions = await s.repo.listVersions(ref.model, { signal: ctx.signal });
+      const versions = (await s.repo.listVersions(ref.model, { signal: ctx.signal })).filter((v) => !v.problem);
       if (versions.length === 0) throw new RepoError('NotFound', 'create the model card of', ref.model, `no published version in ${s.where}`);
       const text = await createModelCard(s.repo, ref.model, { signal: ctx.signal });
       await s.storage.putText(key, text, { contentType: 'text/markdown; charset=utf-8', ifAbsent: existing === undefined });

@@ -1,5 +1,10 @@
 // `modelrepo download <ref> [dest]`: the file(s) a tag or version stands for, into a folder (default: the
 // current one). sha256 is checked in the same pass when the version recorded it (exit 7 on mismatch).
+// A folder this process may not write into is exit 5, said before anything is fetched.
+import { constants } from 'node:fs';
+import { access, stat } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { RepoError } from '../../core/errors';
 import { parseRef } from '../../core/refs';
 import type { CommandSpec } from '../command';
 import { chainText, modelRefOf } from '../describe';
@@ -13,6 +18,26 @@ interface DownloadProgress {
   readonly total: number;
 }
 
+/** The destination, or the nearest folder above it that exists, must be writable. */
+async function checkWritable(dest: string, object: string): Promise<void> {
+  let p = resolve(dest);
+  for (;;) {
+    const st = await stat(p).catch(() => undefined);
+    if (st) {
+      if (!st.isDirectory()) return; // not a folder: the core says what is wrong with it
+      try {
+        await access(p, constants.W_OK);
+      } catch (e) {
+        throw new RepoError('Permission', 'download', object, `cannot write into ${p}: permission denied`, { cause: e });
+      }
+      return;
+    }
+    const up = dirname(p);
+    if (up === p) return;
+    p = up;
+  }
+}
+
 export const downloadCommand: CommandSpec = {
   name: 'download',
   summary: 'download the file(s) of a tag or version',
@@ -24,6 +49,7 @@ export const downloadCommand: CommandSpec = {
   async run(ctx) {
     const ref = parseRef(ctx.args[0], { selector: 'required', file: true });
     const dest = ctx.args[1] ?? '.';
+    await checkWritable(dest, ctx.args[0]);
     await withSession(ref.repo, ctx.global, async (s) => {
       const r = await s.repo.resolve(modelRefOf(ref), ctx.signal);
       const total = r.artifacts.reduce((n, a) => n + a.size, 0);

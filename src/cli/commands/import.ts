@@ -7,7 +7,7 @@ import { parseRef } from '../../core/refs';
 import type { FileProgress } from '../../core/types';
 import type { CommandSpec } from '../command';
 import { stringFlag } from '../command';
-import { chainText } from '../describe';
+import { chainText, warningOf } from '../describe';
 import { UsageError } from '../exitCodes';
 import { formatBytes, formatDuration, table } from '../format';
 import { ProgressLine } from '../progress';
@@ -76,6 +76,7 @@ examples:
           ...(revision !== undefined ? { revision } : {}),
           ...(files ? { files } : {}),
           ...(endpoint !== undefined ? { endpoint } : {}),
+          timeouts: ctx.global.timeouts,
         });
       } finally {
         progress.finish();
@@ -86,13 +87,14 @@ examples:
       ctx.out.data({
         repository: s.where, model: ref.model, version, source: { hub: hubRepo, commit: result.commit },
         files: result.manifest.files, skipped: result.skipped, bytes,
-        ...(tagged ? { tag: { name: tag, target: tagged.target, chain: tagged.resolved?.chain ?? null } } : {}),
+        ...(tagged ? { tag: { name: tag, target: tagged.target, chain: tagged.resolved?.chain ?? null, ...(warningOf(tagged) ? { warning: warningOf(tagged) } : {}) } } : {}),
       });
       const n = result.manifest.files.length;
       ctx.out.text(`Imported ${hubRepo}@${result.commit.slice(0, 12)} as ${ref.model}@${version} in ${s.where}: ${n} file${n === 1 ? '' : 's'}, ${formatBytes(bytes)} in ${formatDuration((Date.now() - started) / 1000)}`);
       ctx.out.text(table(result.manifest.files.map((f) => [f.name, formatBytes(f.size), `sha256:${f.sha256}`]), '  '));
       if (result.skipped.length) ctx.out.note(`skipped (names that cannot be stored): ${result.skipped.join(', ')}`);
       if (tagged) ctx.out.text(`Tagged ${ref.model}:${tag}: ${tagged.resolved ? chainText(tagged.resolved) : `${tag} -> ${tagged.target}`}`);
+      if (warningOf(tagged)) ctx.out.warn(`warning: ${warningOf(tagged)}`);
     });
   },
 };

@@ -19,9 +19,9 @@ interface FileInfo {
   readonly problem?: string;
 }
 
-/** Without a tag or version: the newest published version. */
+/** Without a tag or version: the newest published version that can be used. */
 async function resolveLatest(s: Session, model: string, signal: AbortSignal): Promise<ResolvedRef> {
-  const published = await s.repo.listVersions(model, { signal });
+  const published = (await s.repo.listVersions(model, { signal })).filter((v) => !v.problem);
   const newest = published[published.length - 1];
   if (!newest) throw new RepoError('NotFound', 'show info of', model, `no published version in ${s.where}`);
   return s.repo.resolve({ model, version: newest.name }, signal);

@@ -2,15 +2,19 @@
 // `ls <repo>/<model>@<version>` (or :<tag>) the files it stands for.
 // Without ':' or '@' the text may name a repository or a model in its parent (`localai/models/team-a`).
 // Rule: it is a model when the parent holds `<last segment>/tags/`, `<last segment>/.modelrepo/`, or a
-// first subfolder with files in it (a version); otherwise it is a repository. Two small listings decide.
+// first subfolder with files in it (a version); otherwise it is a repository. Two small listings decide;
+// when neither reading finds anything, the model does not exist (exit 3).
+// Entries the core refuses (an unsafe name, a symlink leaving the repository) or cannot use (a corrupt
+// record) are left out of the listing, named one per line on stderr, and the run exits 9.
 import { isRepoError, RepoError } from '../../core/errors';
 import { formatRepo, hasSelector, parseRef, parseRepo } from '../../core/refs';
 import type { ParsedRef, RepoLocation } from '../../core/refs';
 import type { Storage } from '../../core/storage/storage';
-import type { ArtifactInfo, TagInfo, VersionInfo } from '../../core/types';
+import type { ArtifactInfo, RefusedEntry, TagInfo, VersionInfo } from '../../core/types';
 import type { CommandContext, CommandSpec } from '../command';
 import { stringFlag } from '../command';
 import { artifactJson, artifactRow, chainText, modelRefOf, resolvedJson, tagJson, tagLine } from '../describe';
+import { EXIT, PartialResult } from '../exitCodes';
 import { formatBytes, table } from '../format';
 import { withSession } from '../session';
 import type { Session } from '../session';
@@ -25,62 +29,93 @@ export async function looksLikeModel(storage: Storage, model: string, signal?: A
   return inner.objects.length > 0;
 }
 
-async function listRepo(ctx: CommandContext, loc: RepoLocation, note?: string): Promise<void> {
+/** Entries left out of a listing, for the --json document and the stderr lines. */
+type Refused = { name: string; reason: string }[];
+
+/** Ends a listing that left entries out: one stderr line each, exit 9. */
+function failIfRefused(refused: Refused, where: string): void {
+  if (refused.length > 0) throw new PartialResult(EXIT.unusable, refused.map((r) => `${where}: left out ${r.name}: ${r.reason}`));
+}
+
+/** The artifacts the listing can show, and the ones it cannot (their `problem` set). */
+function usable(arts: readonly ArtifactInfo[], refused: Refused): ArtifactInfo[] {
+  for (const a of arts) if (a.problem) refused.push({ name: `${a.version}/${a.name}`, reason: a.problem });
+  return arts.filter((a) => !a.problem);
+}
+
+/** `missing`: the model that the text also names; an empty listing then means it does not exist. */
+async function listRepo(ctx: CommandContext, loc: RepoLocation, missing?: ParsedRef): Promise<void> {
   const filter = stringFlag(ctx.flags, 'filter');
   await withSession(loc, ctx.global, async (s) => {
     const models: string[] = [];
+    const refused: Refused = [];
     let cursor: string | undefined;
     do {
       const page = await s.repo.listModels({ cursor, limit: 1000, signal: ctx.signal, ...(filter ? { filter } : {}) });
       models.push(...page.models);
+      // Declared by the core's types (RefusedEntry); a listing without it refused nothing.
+      refused.push(...((page as { refused?: readonly RefusedEntry[] }).refused ?? []).map((r) => ({ name: r.name, reason: r.reason })));
       cursor = page.cursor;
     } while (cursor);
-    ctx.out.data({ repository: s.where, models });
-    if (models.length === 0) ctx.out.note(`no models in ${s.where}${filter ? ` matching '${filter}'` : ''}${note ? ` ${note}` : ''}`);
+    if (missing && !filter && models.length === 0 && refused.length === 0) {
+      throw new RepoError('NotFound', 'list', missing.model, `no such model in ${formatRepo(missing.repo)}, and no models under ${s.where}`);
+    }
+    ctx.out.data({ repository: s.where, models, ...(refused.length ? { refused } : {}) });
+    if (models.length === 0) ctx.out.note(`no models in ${s.where}${filter ? ` matching '${filter}'` : ''}`);
     for (const m of models) ctx.out.text(m);
+    failIfRefused(refused, s.where);
   });
 }
 
 async function listModel(ctx: CommandContext, s: Session, model: string): Promise<void> {
-  const versions: VersionInfo[] = await s.repo.listVersions(model, { includePending: true, signal: ctx.signal });
+  const all: VersionInfo[] = await s.repo.listVersions(model, { includePending: true, signal: ctx.signal });
+  const refused: Refused = all.filter((v) => v.problem).map((v) => ({ name: v.name, reason: v.problem ?? '' }));
+  const versions = all.filter((v) => !v.problem);
   const tags: TagInfo[] = await s.repo.listTags(model, ctx.signal);
   const files = new Map<string, ArtifactInfo[]>();
-  for (const v of versions) files.set(v.name, await s.repo.listArtifacts(model, v.name, ctx.signal));
+  for (const v of versions) files.set(v.name, usable(await s.repo.listArtifacts(model, v.name, ctx.signal), refused));
   ctx.out.data({
     repository: s.where, model,
     versions: versions.map((v) => ({ name: v.name, state: v.state, tags: v.tags, created: v.created, files: (files.get(v.name) ?? []).map(artifactJson) })),
     tags: tags.map(tagJson),
+    ...(refused.length ? { refused } : {}),
   });
-  if (ctx.out.json) return;
-  ctx.out.text(`${model} in ${s.where}`);
-  ctx.out.text('');
-  ctx.out.text(versions.length ? 'versions:' : 'versions: none');
-  const vrows = versions.map((v) => [v.name, v.state, v.tags.join(', ')]);
-  const widths = [0, 1].map((i) => Math.max(...vrows.map((r) => r[i].length)));
-  versions.forEach((v, i) => {
-    ctx.out.text(`  ${vrows[i][0].padEnd(widths[0])}  ${vrows[i][1].padEnd(widths[1])}  ${vrows[i][2]}`.trimEnd());
-    const rows = (files.get(v.name) ?? []).map((a) => artifactRow(a, false));
-    if (rows.length) ctx.out.text(table(rows, '      '));
-  });
-  ctx.out.text('');
-  ctx.out.text(tags.length ? 'tags:' : 'tags: none');
-  for (const t of tags) ctx.out.text(`  ${tagLine(t)}`);
+  if (!ctx.out.json) {
+    ctx.out.text(`${model} in ${s.where}`);
+    ctx.out.text('');
+    ctx.out.text(versions.length ? 'versions:' : 'versions: none');
+    const vrows = versions.map((v) => [v.name, v.state, v.tags.join(', ')]);
+    const widths = [0, 1].map((i) => Math.max(...vrows.map((r) => r[i].length)));
+    versions.forEach((v, i) => {
+      ctx.out.text(`  ${vrows[i][0].padEnd(widths[0])}  ${vrows[i][1].padEnd(widths[1])}  ${vrows[i][2]}`.trimEnd());
+      const rows = (files.get(v.name) ?? []).map((a) => artifactRow(a, false));
+      if (rows.length) ctx.out.text(table(rows, '      '));
+    });
+    ctx.out.text('');
+    ctx.out.text(tags.length ? 'tags:' : 'tags: none');
+    for (const t of tags) ctx.out.text(`  ${tagLine(t)}`);
+  }
+  failIfRefused(refused, `${s.where}/${model}`);
 }
 
 async function listRef(ctx: CommandContext, ref: ParsedRef): Promise<void> {
   await withSession(ref.repo, ctx.global, async (s) => {
+    const refused: Refused = [];
     if (ref.tag === undefined && ref.file === undefined && ref.version !== undefined) {
-      const arts = await s.repo.listArtifacts(ref.model, ref.version, ctx.signal);
-      ctx.out.data({ repository: s.where, model: ref.model, version: ref.version, files: arts.map(artifactJson) });
+      const arts = usable(await s.repo.listArtifacts(ref.model, ref.version, ctx.signal), refused);
+      ctx.out.data({ repository: s.where, model: ref.model, version: ref.version, files: arts.map(artifactJson), ...(refused.length ? { refused } : {}) });
       for (const row of table(arts.map((a) => artifactRow(a))).split('\n')) if (row) ctx.out.text(row);
       const total = arts.reduce((n, a) => n + a.size, 0);
       ctx.out.note(`${arts.length} file${arts.length === 1 ? '' : 's'}, ${formatBytes(total)}`);
+      failIfRefused(refused, `${s.where}/${ref.model}`);
       return;
     }
     const r = await s.repo.resolve(modelRefOf(ref), ctx.signal);
-    ctx.out.data({ repository: s.where, ...resolvedJson(r) });
+    const arts = usable(r.artifacts, refused);
+    ctx.out.data({ repository: s.where, ...resolvedJson({ ...r, artifacts: arts }), ...(refused.length ? { refused } : {}) });
     ctx.out.text(chainText(r));
-    ctx.out.text(table(r.artifacts.map((a) => artifactRow(a)), '  '));
+    ctx.out.text(table(arts.map((a) => artifactRow(a)), '  '));
+    failIfRefused(refused, `${s.where}/${ref.model}`);
   });
 }
 
@@ -91,6 +126,8 @@ export const lsCommand: CommandSpec = {
   help: `Without ':' or '@', the last path segment is taken as a model when its folder holds tags/,
 .modelrepo/ or a version folder with files; otherwise the whole text is a repository
 (an alias repository may sit under a prefix: localai/models/team-a). Add ':' or '@' to be explicit.
+A model that does not exist is exit 3. Entries that cannot be used (an unsafe name, a link leaving the
+repository, a corrupt record) are left out, each named on stderr, and ls exits 9.
 
 examples:
   modelrepo ls localai/models                      models in bucket 'models' of alias 'localai'
@@ -125,7 +162,7 @@ examples:
     });
     if (!isModel) {
       if (!asRepo) throw new RepoError('NotFound', 'list', model.model, `no such model in ${formatRepo(model.repo)}`);
-      await listRepo(ctx, asRepo, `(and no model '${model.model}' in its parent)`);
+      await listRepo(ctx, asRepo, model);
     }
   },
 };

@@ -4,7 +4,7 @@
 import { parseRef } from '../../core/refs';
 import type { CommandSpec, FlagValues } from '../command';
 import { stringFlag } from '../command';
-import { chainText, tagJson } from '../describe';
+import { chainText, tagJson, warningOf } from '../describe';
 import { withSession } from '../session';
 
 /** --expect: undefined = whatever is there now, null = must not exist, else the expected target. */
@@ -38,6 +38,9 @@ examples:
       const info = await s.repo.setTag(ref.model, tag, target, expect === undefined ? {} : { expect });
       ctx.out.data({ repository: s.where, model: ref.model, tag: tagJson(info) });
       ctx.out.text(`Tagged ${ref.model}:${tag}: ${info.resolved ? chainText(info.resolved) : `${tag} -> ${info.target}`}`);
+      // The move landed; only its history record is missing: say so, and still succeed.
+      const warning = warningOf(info);
+      if (warning) ctx.out.warn(`warning: ${warning}`);
     });
   },
 };

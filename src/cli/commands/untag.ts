@@ -1,6 +1,7 @@
 // `modelrepo untag <repo>/<model>:<tag> [--expect <target>]`: delete a tag (recorded in its history).
 import { parseRef } from '../../core/refs';
 import type { CommandSpec } from '../command';
+import { warningOf } from '../describe';
 import { UsageError } from '../exitCodes';
 import { withSession } from '../session';
 import { expectFlag } from './tag';
@@ -24,9 +25,12 @@ examples:
     const expect = expectFlag(ctx.flags);
     if (expect === null) throw new UsageError("--expect none makes no sense for untag: name the target the tag should have", 'modelrepo untag <repo>/<model>:<tag> [--expect <target>]');
     await withSession(ref.repo, ctx.global, async (s) => {
-      await s.repo.deleteTag(ref.model, tag, expect === undefined ? {} : { expect });
-      ctx.out.data({ repository: s.where, model: ref.model, deleted: tag });
+      const result: unknown = await s.repo.deleteTag(ref.model, tag, expect === undefined ? {} : { expect });
+      const warning = warningOf(result);
+      ctx.out.data({ repository: s.where, model: ref.model, deleted: tag, ...(warning ? { warning } : {}) });
       ctx.out.text(`Deleted tag ${ref.model}:${tag}`);
+      // The delete landed; only its history record is missing: say so, and still succeed.
+      if (warning) ctx.out.warn(`warning: ${warning}`);
     });
   },
 };

@@ -1,13 +1,14 @@
-// `modelrepo upload <repo>/<model>[@<version>] <files or folders...> [--tag <tag>]`
-// Streams the files into a new version (default: today's date, UTC) with progress on stderr. Ctrl-C aborts
-// through the AbortSignal (the core removes the partial upload; exit 130). A run killed another way leaves
-// a resumable upload: the same command again sends only what is missing and says how much was resumed.
+// `modelrepo upload <repo>/<model>[@<version>] <files or folders...> [--tag <tag>] [--follow-symlinks]`
+// Streams the files into a new version (default: today's date, UTC) with progress on stderr. Ctrl-C or
+// SIGTERM aborts through the AbortSignal (the core removes the partial upload; exit 130 or 143). A run
+// killed another way leaves a resumable upload: the same command again sends only what is missing and
+// says how much was resumed.
 import { validateName, todayVersion } from '../../core/names';
 import { parseRef } from '../../core/refs';
 import type { FileProgress } from '../../core/types';
 import type { CommandSpec } from '../command';
 import { stringFlag } from '../command';
-import { chainText } from '../describe';
+import { chainText, warningOf } from '../describe';
 import { formatBytes, formatDuration, table } from '../format';
 import { localTotal } from '../localFiles';
 import { ProgressLine } from '../progress';
@@ -16,11 +17,12 @@ import { withSession } from '../session';
 export const uploadCommand: CommandSpec = {
   name: 'upload',
   summary: 'upload files or folders as a new version',
-  usage: 'upload <repo>/<model>[@<version>] <files or folders...> [--tag <tag>]',
+  usage: 'upload <repo>/<model>[@<version>] <files or folders...> [--tag <tag>] [--follow-symlinks]',
   help: `The version defaults to today's date (UTC), e.g. 2024-03-20. A version is published only when all
 its files are stored; an existing complete version is never overwritten (exit 8). Folders keep their
-relative file names (safetensors shards). Ctrl-C cancels cleanly (exit 130). If the process was killed
-instead, run the same command again: parts already stored are not sent again.
+relative file names (safetensors shards). A symbolic link inside a folder that points outside it is
+refused unless --follow-symlinks is given. Ctrl-C cancels cleanly (exit 130; SIGTERM: 143). If the process
+was killed instead, run the same command again: parts already stored are not sent again.
 
 examples:
   modelrepo upload localai/models/llama-3-8b@2024-03-20 ./llama-3-8b.Q5_K_M.gguf --tag v2
@@ -28,6 +30,7 @@ examples:
   modelrepo upload /srv/models/phi-3@1.0.0 phi-3.gguf README.md`,
   options: {
     tag: { type: 'string', value: '<tag>', description: 'point this tag at the new version afterwards' },
+    'follow-symlinks': { type: 'boolean', description: 'upload what symbolic links inside the folders point at, even outside them' },
   },
   args: { min: 2 },
   async run(ctx) {
@@ -56,7 +59,9 @@ examples:
       };
       let manifest;
       try {
-        manifest = await s.repo.upload(ref.model, version, paths, { signal: ctx.signal, onProgress });
+        manifest = await s.repo.upload(ref.model, version, paths, {
+          signal: ctx.signal, onProgress, ...(ctx.flags['follow-symlinks'] === true ? { followSymlinks: true } : {}),
+        });
       } finally {
         progress.finish();
       }
@@ -70,13 +75,14 @@ examples:
       ctx.out.data({
         repository: s.where, model: ref.model, version, files: manifest.files, bytes, resumedBytes: resumed,
         seconds: Math.round(seconds * 1000) / 1000,
-        ...(tagged ? { tag: { name: tag, target: tagged.target, chain: tagged.resolved?.chain ?? null } } : {}),
+        ...(tagged ? { tag: { name: tag, target: tagged.target, chain: tagged.resolved?.chain ?? null, ...(warningOf(tagged) ? { warning: warningOf(tagged) } : {}) } } : {}),
       });
       const rate = seconds > 0 ? ` (${(sent / 1048576 / seconds).toFixed(1)} MiB/s)` : '';
       ctx.out.text(`Uploaded ${what} to ${s.where}: ${manifest.files.length} file${manifest.files.length === 1 ? '' : 's'}, ${formatBytes(bytes)} in ${formatDuration(seconds)}${rate}`);
       ctx.out.text(table(manifest.files.map((f) => [f.name, formatBytes(f.size), `sha256:${f.sha256}`]), '  '));
       if (resumed > 0) ctx.out.text(`Resumed ${formatBytes(resumed)} (${resumed} bytes) already stored by an earlier, interrupted upload.`);
       if (tagged) ctx.out.text(`Tagged ${ref.model}:${tag}: ${tagged.resolved ? chainText(tagged.resolved) : `${tag} -> ${tagged.target}`}`);
+      if (warningOf(tagged)) ctx.out.warn(`warning: ${warningOf(tagged)}`);
     });
   },
 };

@@ -1,8 +1,10 @@
 // Turns what @huggingface/hub and fetch throw into RepoErrors that say what to do. The library throws
 // HubApiError (statusCode, message from the Hub's JSON), a TypeError for a token without the hf_
 // prefix, and fetch's own TypeErrors ('fetch failed' with a cause code, 'terminated' when a body
-// stream is cut). Token values never appear: the token is registered as a secret by the caller.
+// stream is cut), and hubFetch.ts's deadlines. Token values never appear: the token is registered as a
+// secret by the caller.
 import { RepoError, isAbort } from '../errors';
+import { deadlineReason } from './hubFetch';
 
 export interface HubErrorContext {
   /** 'org/name' */
@@ -36,6 +38,11 @@ function statusOf(e: unknown): number | undefined {
 export function hubError(e: unknown, ctx: HubErrorContext, signal?: AbortSignal): RepoError {
   const where = ctx.file ? `${ctx.repo}/${ctx.file}` : ctx.repo;
   if (e instanceof RepoError) return e;
+  // A deadline aborts the request like a cancel does; only the caller's signal means the user cancelled.
+  const deadline = signal?.aborted ? undefined : deadlineReason(e);
+  if (deadline) {
+    return new RepoError('Network', 'import', where, `the Hub at ${ctx.endpoint} sent ${deadline}${ctx.file ? ` while ${ctx.file} was downloading` : ''}`, { cause: e });
+  }
   if (isAbort(e) || signal?.aborted) return new RepoError('Aborted', 'import', where, 'cancelled', { cause: e });
   const msg = e instanceof Error ? e.message : String(e);
   const status = statusOf(e);

@@ -20,8 +20,10 @@ import type { DoneFile } from '../repo/pending';
 import { removeUnpublished } from '../repo/upload';
 import { defaultWho, forEachLimit } from '../repo/util';
 import type { Storage } from '../storage/storage';
+import type { Timeouts } from '../timeouts';
 import type { FileProgress } from '../types';
 import { hubError } from './hubErrors';
+import { deadlineReason } from './hubFetch';
 import { openHub, openHubFile, readSnapshot, selectFiles } from './hubSource';
 import type { HubFile, HubSession } from './hubSource';
 
@@ -52,6 +54,8 @@ export interface HubImportOptions {
   readonly concurrency?: number;
   /** How bodies reach the storage; default: the storage's uploadStream. */
   readonly upload?: StreamUploader;
+  /** Deadlines of the Hub's requests; unset fields come from MODELREPO_*_TIMEOUT or the defaults. */
+  readonly timeouts?: Partial<Timeouts>;
 }
 
 export interface HubImportResult {
@@ -65,7 +69,8 @@ export interface HubImportResult {
 export const defaultImportVersion = (commit: string, now = new Date()): string => `${todayVersion(now)}-hf-${commit.slice(0, 12)}`;
 
 /** Imports a Hub repository (or some of its files) as a new version. Throws Auth (401/403, mentions
- *  HF_TOKEN), NotFound (repo, revision or file), Network, Integrity (nothing kept), Exists, Aborted. */
+ *  HF_TOKEN), NotFound (repo, revision or file), Network (unreachable, a deadline passed), Integrity
+ *  (nothing kept), Exists, Aborted, Config (a malformed MODELREPO_*_TIMEOUT). */
 export async function importFromHub(opts: HubImportOptions): Promise<HubImportResult> {
   const hub = openHub(opts);
   validateName('model', opts.model);
@@ -158,7 +163,9 @@ async function storeOne(hub: HubSession, commit: string, f: HubFile, key: string
     if (e instanceof RepoError && e.code === 'Integrity') {
       throw new RepoError('Integrity', 'import', where, `the received file does not match the Hub's: ${e.reason}`, { cause: e, details: e.details });
     }
-    throw hubError(bodyError !== undefined && !isAbort(e) ? bodyError : e, { ...hub.ctx, file: f.path }, opts.signal);
+    // A body cut off by a deadline may reach the storage as an abort: the Hub side's error says which.
+    const hubSide = bodyError !== undefined && (!isAbort(e) || deadlineReason(bodyError) !== undefined);
+    throw hubError(hubSide ? bodyError : e, { ...hub.ctx, file: f.path }, opts.signal);
   }
   if (r.size !== f.size) throw new RepoError('Integrity', 'import', where, `stored ${r.size} bytes, the Hub lists ${f.size}`);
   if (f.lfsSha256 && r.sha256 !== f.lfsSha256) {

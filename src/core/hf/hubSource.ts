@@ -1,12 +1,16 @@
 // The Hub side of an import, through @huggingface/hub: resolve a revision to its commit, list the
 // files at that commit with their LFS sha256, pick the wanted ones, and open one file's body as a
-// Node stream. Every call goes through one fetch that carries the caller's AbortSignal; errors come
-// out as RepoErrors (hubErrors.ts). HF_ENDPOINT / HF_TOKEN are the defaults, as in the Hub's tools.
+// Node stream. Every call goes through one fetch that carries the caller's AbortSignal and the
+// deadlines of timeouts.ts (hubFetch.ts); errors come out as RepoErrors (hubErrors.ts). HF_ENDPOINT /
+// HF_TOKEN are the defaults, as in the Hub's tools.
 import { downloadFile, listFiles, modelInfo } from '@huggingface/hub';
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { RepoError, registerSecret } from '../errors';
+import { resolveTimeouts } from '../timeouts';
+import type { Timeouts } from '../timeouts';
 import { hubError } from './hubErrors';
+import { deadlineFetch } from './hubFetch';
 import type { HubErrorContext } from './hubErrors';
 
 export const DEFAULT_HUB = 'https://huggingface.co';
@@ -26,18 +30,19 @@ export interface HubSession {
   readonly params: { readonly hubUrl: string; readonly accessToken?: string; readonly fetch: typeof fetch };
 }
 
-export function openHub(opts: { repo: string; endpoint?: string; token?: string; signal?: AbortSignal }): HubSession {
+export function openHub(opts: { repo: string; endpoint?: string; token?: string; signal?: AbortSignal; timeouts?: Partial<Timeouts> }): HubSession {
   const endpoint = (opts.endpoint ?? process.env.HF_ENDPOINT ?? DEFAULT_HUB).replace(/\/+$/, '');
   const token = opts.token ?? (process.env.HF_TOKEN || undefined);
   registerSecret(token);
   if (!/^[\w.-]+(\/[\w.-]+)?$/.test(opts.repo)) throw new RepoError('InvalidRef', 'import', `'${opts.repo}'`, "a Hub repository is written 'org/name'");
   const signal = opts.signal;
+  const timeouts = resolveTimeouts(opts.timeouts);
   return {
     repo: opts.repo, endpoint, signal,
     ctx: { repo: opts.repo, endpoint, tokenGiven: !!token },
     params: {
       hubUrl: endpoint, accessToken: token,
-      fetch: ((input: Parameters<typeof fetch>[0], init?: RequestInit) => fetch(input, { ...init, signal })) as typeof fetch,
+      fetch: deadlineFetch(timeouts, signal),
     },
   };
 }

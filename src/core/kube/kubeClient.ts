@@ -1,12 +1,18 @@
 // A connection to a Kubernetes API server through @kubernetes/client-node, loaded lazily (it needs
-// Node >= 22 and is large: the CLI must not pay for it on every command). Every request carries an
-// AbortSignal: the caller's, plus a per-request timeout, so a server that accepts the connection but
-// never answers cannot hang the caller. Errors become RepoErrors naming the API server.
+// Node >= 22 and is large: the CLI must not pay for it on every command). Every request carries the
+// caller's AbortSignal and deadlines (kubeHttp.ts): connect and first byte from timeouts.ts, and a
+// per-request limit, so a server that is unreachable, or accepts the connection and never answers,
+// cannot hang the caller. Errors become RepoErrors naming the API server; the kubeconfig's content
+// never appears in one (kubeconfigFile.ts).
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type * as ClientNodeModule from '@kubernetes/client-node' with { 'resolution-mode': 'import' };
 import type { CoreV1Api, KubernetesObjectApi } from '@kubernetes/client-node' with { 'resolution-mode': 'import' };
 import { isAbort, RepoError } from '../errors';
+import { resolveTimeouts, showSeconds } from '../timeouts';
+import type { Timeouts } from '../timeouts';
+import { loadKubeconfig } from './kubeconfigFile';
+import { deadlineHttp, kubeDeadlineOf, limitConnect } from './kubeHttp';
 
 export interface KubeOptions {
   /** Kubeconfig file; default: $KUBECONFIG (first file) or ~/.kube/config. */
@@ -16,8 +22,10 @@ export interface KubeOptions {
   /** Namespace for objects that name none; default: the context's namespace, else `default`. */
   readonly namespace?: string;
   readonly signal?: AbortSignal;
-  /** Each request's time limit in milliseconds, default 30 s. */
+  /** Each request's time limit in milliseconds, body included; default 30 s, or connect + first byte when that is longer. */
   readonly timeoutMs?: number;
+  /** Connect and first-byte deadlines; unset fields come from MODELREPO_*_TIMEOUT or the defaults. */
+  readonly timeouts?: Partial<Timeouts>;
 }
 
 type ClientNode = typeof ClientNodeModule;
@@ -35,7 +43,8 @@ export interface KubeSession {
 }
 
 const DEFAULT_TIMEOUT_MS = 30_000;
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ETIMEDOUT', 'EPIPE', 'UND_ERR_SOCKET']);
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ETIMEDOUT', 'EPIPE',
+  'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
 
 async function loadClientNode(action: string): Promise<ClientNode> {
   const major = Number(process.versions.node.split('.')[0]);
@@ -49,14 +58,11 @@ async function loadClientNode(action: string): Promise<ClientNode> {
 /** Opens the kubeconfig and builds the API clients (no request is sent yet). */
 export async function openKube(opts: KubeOptions, action: string): Promise<KubeSession> {
   const k8s = await loadClientNode(action);
+  const timeouts = resolveTimeouts(opts.timeouts);
   const kc = new k8s.KubeConfig();
   const file = opts.kubeconfig ?? process.env.KUBECONFIG?.split(process.platform === 'win32' ? ';' : ':').find((f) => f.length > 0)
     ?? join(homedir(), '.kube', 'config');
-  try {
-    kc.loadFromFile(file);
-  } catch (e) {
-    throw new RepoError('Config', action, 'the cluster', `cannot read the kubeconfig ${file}: ${(e as Error).message}`, { cause: e });
-  }
+  loadKubeconfig(kc, file, action);
   if (opts.context !== undefined) {
     if (!kc.getContextObject(opts.context)) {
       throw new RepoError('Config', action, 'the cluster', `the kubeconfig ${file} has no context '${opts.context}'`);
@@ -67,27 +73,29 @@ export async function openKube(opts: KubeOptions, action: string): Promise<KubeS
   const cluster = kc.getCurrentCluster();
   if (!cluster) throw new RepoError('Config', action, 'the cluster', `the context '${context}' in ${file} names no cluster`);
   const server = cluster.server;
-  const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  limitConnect(kc, timeouts.connectMs);
+  const answerMs = timeouts.connectMs + timeouts.firstByteMs;
+  const timeoutMs = opts.timeoutMs ?? Math.max(DEFAULT_TIMEOUT_MS, answerMs);
   const config = k8s.createConfiguration({
     baseServer: new k8s.ServerConfiguration(server, {}),
     authMethods: { default: kc },
-    promiseMiddleware: [{
-      pre: async (ctx) => {
-        const timeout = AbortSignal.timeout(timeoutMs);
-        ctx.setSignal(opts.signal ? AbortSignal.any([opts.signal, timeout]) : timeout);
-        return ctx;
-      },
-      post: async (response) => response,
-    }],
+    httpApi: deadlineHttp(k8s, { answerMs, requestMs: timeoutMs, ...(opts.signal ? { signal: opts.signal } : {}) }),
   });
   // Every object gets its namespace from the caller (applyWithClient fills it in), never from the client.
   const objects = new k8s.KubernetesObjectApi(config);
   const namespace = opts.namespace ?? kc.getContextObject(context)?.namespace ?? 'default';
-  const error = (e: unknown, act: string, object: string): RepoError => toKubeError(e, act, object, { server, context, timeoutMs, signal: opts.signal });
+  const error = (e: unknown, act: string, object: string): RepoError =>
+    toKubeError(e, act, object, { server, context, timeoutMs, connectMs: timeouts.connectMs, signal: opts.signal });
   return { k8s, objects, core: new k8s.CoreV1Api(config), server, context, namespace, error };
 }
 
-interface ErrorContext { readonly server: string; readonly context: string; readonly timeoutMs: number; readonly signal?: AbortSignal }
+interface ErrorContext {
+  readonly server: string;
+  readonly context: string;
+  readonly timeoutMs: number;
+  readonly connectMs?: number;
+  readonly signal?: AbortSignal;
+}
 
 /** The Status message of an API error body (JSON text), if there is one. */
 function statusMessage(body: unknown): string | undefined {
@@ -103,12 +111,20 @@ export function toKubeError(e: unknown, action: string, object: string, c: Error
   if (e instanceof RepoError) return e;
   if (c.signal?.aborted) return new RepoError('Aborted', action, object, 'cancelled', { cause: e });
   const err = e as { name?: string; code?: unknown; body?: unknown; cause?: { code?: string; name?: string } };
+  const deadline = kubeDeadlineOf(e);
+  if (deadline) {
+    return new RepoError('Network', action, object, `the Kubernetes API server at ${c.server} did not answer within ${showSeconds(deadline.ms)}`, { cause: e });
+  }
   const name = err.name ?? err.cause?.name;
   if (name === 'TimeoutError' || isAbort(e) || err.cause?.name === 'AbortError') {
     return new RepoError('Network', action, object,
-      `the Kubernetes API server at ${c.server} did not answer within ${Math.round(c.timeoutMs / 100) / 10} s`, { cause: e });
+      `the Kubernetes API server at ${c.server} did not answer within ${showSeconds(c.timeoutMs)}`, { cause: e });
   }
   const netCode = typeof err.code === 'string' ? err.code : err.cause?.code;
+  if (netCode === 'UND_ERR_CONNECT_TIMEOUT') {
+    return new RepoError('Network', action, object,
+      `cannot reach the Kubernetes API server at ${c.server}: no connection within ${c.connectMs !== undefined ? showSeconds(c.connectMs) : 'the connect timeout'}`, { cause: e });
+  }
   if (netCode && NETWORK_CODES.has(netCode)) {
     return new RepoError('Network', action, object, `cannot reach the Kubernetes API server at ${c.server} (${netCode})`, { cause: e });
   }

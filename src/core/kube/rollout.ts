@@ -116,8 +116,11 @@ async function readLog(t: PodTarget, pod: string, opts: KubeOptions): Promise<{ 
   try {
     const log = await initContainerLog(pod, t.namespace, { ...opts, container: t.initContainer, tailLines: 200 });
     return { log, ...(t.initContainer === FETCH_CONTAINER ? { summary: fetchSummary(log) } : {}) };
-  } catch {
-    return {}; // a container that never started has no log: the status says why
+  } catch (e) {
+    // A container that never started has no log (the API says 400 or 404): the status says why. An
+    // unreachable server, refused credentials or a cancel are the caller's business.
+    if (e instanceof RepoError && ['Network', 'Auth', 'Permission', 'Aborted'].includes(e.code)) throw e;
+    return {};
   }
 }
 
