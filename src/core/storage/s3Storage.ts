@@ -1,7 +1,9 @@
 // The S3 backend of the Storage interface (storage.ts), tested against Ceph RGW. This module wires
 // the pieces: client and key mapping (s3Client.ts), conditional writes and links (s3Links.ts),
 // resumable multipart uploads (s3Upload.ts, s3Parts.ts, s3Resume.ts), stream uploads (s3StreamUpload.ts),
-// parallel downloads (s3Download.ts) and error mapping (s3Errors.ts). Keys are relative to bucket + prefix.
+// parallel downloads (s3Download.ts), checksum tags (s3Checksum.ts) and error mapping (s3Errors.ts).
+// Keys are relative to bucket + prefix; a key that URL normalization would change is refused as
+// Unsafe before any request (s3Keys.ts), and every request keeps the connection's deadlines (s3Http.ts).
 import { Readable } from 'node:stream';
 import {
   DeleteObjectsCommand, GetObjectCommand, HeadObjectCommand, ListBucketsCommand, ListObjectsV2Command, PutObjectCommand,
@@ -9,14 +11,19 @@ import {
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { RepoError } from '../errors';
 import type { S3ConnectionConfig } from '../connections/types';
-import type { ListOptions, ListPage, ObjectInfo, PutOptions, Storage } from './storage';
+import { MAX_TEXT_BYTES } from './storage';
+import type {
+  DownloadOptions, LinkExpectation, ListOptions, ListPage, ObjectInfo, PutOptions, Storage, UploadOptions,
+} from './storage';
 import { BufferPool } from './s3Buffers';
+import { readChecksum } from './s3Checksum';
 import { createS3Context } from './s3Client';
 import type { S3ClientOptions } from './s3Client';
 import { downloadFile } from './s3Download';
 import type { DownloadTuning } from './s3Download';
 import { isInvalidRange, isNotFound, toRepoError } from './s3Errors';
-import { bodyBytes, conditionalPut, deleteLink, readLink, unquote, writeLink } from './s3Links';
+import { checkKey } from './s3Keys';
+import { conditionalPut, deleteLink, readLink, unquote, writeLink } from './s3Links';
 import { abortUploads, listParts, listPartialUploads, listUploads } from './s3Resume';
 import { uploadStream } from './s3StreamUpload';
 import { uploadFile } from './s3Upload';
@@ -50,6 +57,15 @@ export function createS3Storage(cfg: S3ConnectionConfig, options: S3StorageOptio
   const uploadTuning: UploadTuning = { parallel: 8, ...options.upload, pool };
   const downloadTuning: DownloadTuning = { chunkSize: 16 * MiB, parallel: 4, rawSockets: true, ...options.download, pool };
   const fail = (e: unknown, action: string, key: string): RepoError => toRepoError(e, action, key, ctx.endpointLabel);
+  const keyed = <A extends unknown[], R>(action: string, f: (key: string, ...rest: A) => Promise<R>) =>
+    (key: string, ...rest: A): Promise<R> => {
+      try {
+        checkKey(key, action);
+      } catch (e) {
+        return Promise.reject(e);
+      }
+      return f(key, ...rest);
+    };
 
   return {
     kind: 's3',
@@ -75,7 +91,7 @@ export function createS3Storage(cfg: S3ConnectionConfig, options: S3StorageOptio
       }
     },
 
-    async stat(key: string, signal?: AbortSignal): Promise<ObjectInfo | undefined> {
+    stat: keyed('read', async (key: string, signal?: AbortSignal): Promise<ObjectInfo | undefined> => {
       try {
         const out = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: ctx.fullKey(key) }), { abortSignal: signal });
         return { key, size: out.ContentLength ?? 0, modified: out.LastModified ?? new Date(0), etag: unquote(out.ETag) };
@@ -83,9 +99,9 @@ export function createS3Storage(cfg: S3ConnectionConfig, options: S3StorageOptio
         if (isNotFound(e)) return undefined;
         throw fail(e, 'read', key);
       }
-    },
+    }),
 
-    async read(key: string, range?: { start: number; end?: number }, signal?: AbortSignal): Promise<Readable> {
+    read: keyed('read', async (key: string, range?: { start: number; end?: number }, signal?: AbortSignal): Promise<Readable> => {
       if (range && (range.start < 0 || (range.end !== undefined && range.end < range.start))) {
         throw new RepoError('InvalidRef', 'read', key, `bad byte range ${range.start}-${range.end ?? ''}`);
       }
@@ -99,25 +115,33 @@ export function createS3Storage(cfg: S3ConnectionConfig, options: S3StorageOptio
         if (range && isInvalidRange(e)) return Readable.from([]);
         throw fail(e, 'read', key);
       }
-    },
+    }),
 
-    async readText(key: string, signal?: AbortSignal): Promise<string | undefined> {
+    readText: keyed('read', async (key: string, signal?: AbortSignal): Promise<string | undefined> => {
       try {
         const out = await client.send(new GetObjectCommand({ Bucket: bucket, Key: ctx.fullKey(key) }), { abortSignal: signal });
-        return (await bodyBytes(out.Body)).toString('utf8');
+        return (await cappedBody(out.Body as Readable, out.ContentLength, key)).toString('utf8');
       } catch (e) {
         if (isNotFound(e)) return undefined;
         throw fail(e, 'read', key);
       }
-    },
+    }),
 
-    async putText(key: string, body: string, opts: PutOptions = {}): Promise<ObjectInfo> {
+    putText: keyed('write', async (key: string, body: string, opts: PutOptions = {}): Promise<ObjectInfo> => {
       const contentType = opts.contentType ?? (key.endsWith('.json') ? 'application/json' : 'text/plain; charset=utf-8');
       const size = Buffer.byteLength(body);
       let etag: string;
-      if (opts.ifAbsent) {
-        const res = await conditionalPut(ctx, { key, body, expect: { absent: true }, contentType, action: 'write', signal: opts.signal });
-        if (!('etag' in res)) throw new RepoError('Exists', 'write', key, 'it already exists');
+      if (opts.ifAbsent && opts.ifMatch !== undefined) {
+        throw new RepoError('InvalidRef', 'write', key, 'ifAbsent and ifMatch cannot both be given');
+      }
+      if (opts.ifAbsent || opts.ifMatch !== undefined) {
+        const expect = opts.ifMatch !== undefined ? { token: opts.ifMatch } : { absent: true as const };
+        const res = await conditionalPut(ctx, { key, body, expect, contentType, action: 'write', signal: opts.signal });
+        if (!('etag' in res)) {
+          if (opts.ifAbsent) throw new RepoError('Exists', 'write', key, 'it already exists');
+          throw new RepoError('Conflict', 'write', key, res.conflict ? 'it was changed by someone else' : 'it was deleted by someone else',
+            { details: { currentToken: res.conflict?.etag } });
+        }
         etag = res.etag;
       } else {
         try {
@@ -129,14 +153,24 @@ export function createS3Storage(cfg: S3ConnectionConfig, options: S3StorageOptio
         }
       }
       return { key, size, modified: new Date(), etag };
-    },
+    }),
 
-    uploadFile: (key, localPath, opts = {}) => pool.run(() => uploadFile(ctx, key, localPath, opts, uploadTuning)),
-    uploadStream: (key, body, size, opts = {}) => pool.run(() => uploadStream(ctx, key, body, size, opts, uploadTuning)),
-    downloadFile: (key, localPath, opts = {}) => pool.run(() => downloadFile(ctx, key, localPath, opts, downloadTuning)),
-    abortUploads: (key) => abortUploads(ctx, key),
+    uploadFile: keyed('upload', (key, localPath: string, opts: UploadOptions = {}) =>
+      pool.run(() => uploadFile(ctx, key, localPath, opts, uploadTuning))),
+    uploadStream: (key, body, size, opts = {}) => {
+      try {
+        checkKey(key, 'upload');
+      } catch (e) {
+        body.destroy();
+        return Promise.reject(e);
+      }
+      return pool.run(() => uploadStream(ctx, key, body, size, opts, uploadTuning));
+    },
+    downloadFile: keyed('download', (key, localPath: string, opts: DownloadOptions = {}) =>
+      pool.run(() => downloadFile(ctx, key, localPath, opts, downloadTuning))),
+    abortUploads: keyed('abort uploads of', (key) => abortUploads(ctx, key)),
     listPartialUploads: (prefix) => listPartialUploads(ctx, prefix),
-    readChecksum: async () => undefined,
+    readChecksum: keyed('read the checksum of', (key, signal?: AbortSignal) => readChecksum(ctx, key, signal)),
 
     async partialUploadState(key: string): Promise<PartialUploadState[]> {
       const fullKey = ctx.fullKey(key);
@@ -155,6 +189,7 @@ export function createS3Storage(cfg: S3ConnectionConfig, options: S3StorageOptio
     },
 
     async delete(keys: readonly string[], signal?: AbortSignal): Promise<void> {
+      for (const k of keys) checkKey(k, 'delete');
       for (let i = 0; i < keys.length; i += 1000) {
         const batch = keys.slice(i, i + 1000);
         let errors;
@@ -175,11 +210,12 @@ export function createS3Storage(cfg: S3ConnectionConfig, options: S3StorageOptio
       }
     },
 
-    readLink: (key, signal) => readLink(ctx, key, signal),
-    writeLink: (key, target, expect, meta) => writeLink(ctx, key, target, expect, meta),
-    deleteLink: (key, expect) => deleteLink(ctx, key, expect),
+    readLink: keyed('read link', (key, signal?: AbortSignal) => readLink(ctx, key, signal)),
+    writeLink: keyed('write link', (key, target: string, expect: LinkExpectation, meta?: Record<string, string>) =>
+      writeLink(ctx, key, target, expect, meta)),
+    deleteLink: keyed('delete link', (key, expect: { readonly token: string }) => deleteLink(ctx, key, expect)),
 
-    async shareUrl(key: string, expiresInSeconds: number): Promise<string> {
+    shareUrl: keyed('share', async (key: string, expiresInSeconds: number): Promise<string> => {
       if (!(expiresInSeconds >= 1 && expiresInSeconds <= MAX_PRESIGN_SECONDS)) {
         throw new RepoError('Config', 'share', key, `the expiry must be between 1 second and 7 days (got ${expiresInSeconds})`);
       }
@@ -189,7 +225,7 @@ export function createS3Storage(cfg: S3ConnectionConfig, options: S3StorageOptio
       } catch (e) {
         throw fail(e, 'share', key);
       }
-    },
+    }),
 
     async listBuckets(signal?: AbortSignal): Promise<string[]> {
       try {
@@ -205,4 +241,26 @@ export function createS3Storage(cfg: S3ConnectionConfig, options: S3StorageOptio
       ctx.casClient.destroy();
     },
   };
+}
+
+/** A small object's body, refused unread (Corrupt) when it is larger than MAX_TEXT_BYTES. */
+async function cappedBody(body: Readable, announced: number | undefined, key: string): Promise<Buffer> {
+  const tooBig = (): RepoError => new RepoError('Corrupt', 'read', key, announced !== undefined
+    ? `the object is ${announced} bytes, larger than the ${MAX_TEXT_BYTES} bytes a record can be`
+    : `the object is larger than the ${MAX_TEXT_BYTES} bytes a record can be`);
+  if (announced !== undefined && announced > MAX_TEXT_BYTES) {
+    body.destroy();
+    throw tooBig();
+  }
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for await (const c of body as AsyncIterable<Buffer>) {
+    total += c.length;
+    if (total > MAX_TEXT_BYTES) {
+      body.destroy();
+      throw tooBig();
+    }
+    chunks.push(c);
+  }
+  return Buffer.concat(chunks);
 }

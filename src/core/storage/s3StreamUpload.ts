@@ -6,9 +6,12 @@
 // the length and sha256 match, and aborted on any error, mismatch or cancel. Memory stays within the
 // storage's budget: parts that do not fit it go one at a time through a pipe (sent once: an SDK retry
 // cannot replay a stream, and neither can this code, so such a failure fails the upload).
+// The sha256 is tagged on the object (s3Checksum.ts): inline when it is known before the write (a
+// single PUT; a multipart upload given expectedSha256), else right after the upload completes.
 import type { Readable } from 'node:stream';
 import { CreateMultipartUploadCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import type { StreamUploadOptions, UploadResult } from './storage';
+import { tagChecksum, withInlineTag } from './s3Checksum';
 import type { S3Context } from './s3Client';
 import { toRepoError } from './s3Errors';
 import { PartPipe, PartQueue, STREAM_CHUNK } from './s3Parts';
@@ -61,10 +64,10 @@ async function singlePut(job: StreamJob): Promise<string> {
   try {
     await job.reader.fill(buf, size);
     const sha256 = await job.reader.finish(opts.expectedSha256);
-    await ctx.client.send(new PutObjectCommand({
-      Bucket: ctx.bucket, Key: ctx.fullKey(key), Body: buf.subarray(0, size), ContentLength: size,
+    await withInlineTag(ctx, sha256, (Tagging) => ctx.client.send(new PutObjectCommand({
+      Bucket: ctx.bucket, Key: ctx.fullKey(key), Body: buf.subarray(0, size), ContentLength: size, Tagging,
       Metadata: { [META_SIZE]: String(size), [META_SHA]: sha256 },
-    }), { abortSignal: opts.signal });
+    }), { abortSignal: opts.signal }));
     opts.onProgress?.({ stored: size, total: size, resumed: 0 });
     return sha256;
   } finally {
@@ -75,10 +78,13 @@ async function singlePut(job: StreamJob): Promise<string> {
 async function multipart(job: StreamJob): Promise<string> {
   const { ctx, key, size, partSize, opts } = job;
   const fullKey = ctx.fullKey(key);
-  // No abort signal here: an abort mid-call could leave an upload whose id never came back.
-  const out = await ctx.client.send(new CreateMultipartUploadCommand({
-    Bucket: ctx.bucket, Key: fullKey, Metadata: { [META_SIZE]: String(size), [META_PART]: String(partSize) },
+  const known = opts.expectedSha256?.toLowerCase();
+  const create = (Tagging: string | undefined): Promise<{ UploadId?: string }> => ctx.client.send(new CreateMultipartUploadCommand({
+    Bucket: ctx.bucket, Key: fullKey, Metadata: { [META_SIZE]: String(size), [META_PART]: String(partSize) }, Tagging,
   }));
+  // No abort signal here: an abort mid-call could leave an upload whose id never came back.
+  const out = known && /^[0-9a-f]{64}$/.test(known) ? await withInlineTag(ctx, known, create) : await create(undefined);
+  const tagged = known !== undefined && /^[0-9a-f]{64}$/.test(known) && !ctx.features.taggingRefused;
   const uploadId = out.UploadId ?? '';
   try {
     const target: PartTarget = { ctx, key, uploadId, signal: opts.signal };
@@ -88,6 +94,7 @@ async function multipart(job: StreamJob): Promise<string> {
     const sha256 = await job.reader.finish(opts.expectedSha256);
     if (opts.signal?.aborted) throw aborted(key);
     await complete(ctx, key, size, uploadId, parts);
+    if (!tagged) await tagChecksum(ctx, key, sha256, opts.signal);
     return sha256;
   } catch (e) {
     await dropUpload(ctx, fullKey, uploadId).catch(() => undefined);

@@ -3,6 +3,8 @@
 // signing. Here CreateMultipartUpload / UploadPart / CompleteMultipartUpload are driven directly:
 // an interrupted run leaves its multipart upload on the server, and the next run for the same key and
 // file finds it (s3Resume.ts) and sends only the parts that are missing. Small files go in one PUT.
+// The sha256 travels with the object as a tag (s3Checksum.ts): inline with a single PUT, else set
+// right after the multipart upload completes.
 import { createHash } from 'node:crypto';
 import { open } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
@@ -11,6 +13,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { RepoError } from '../errors';
 import type { UploadOptions, UploadResult } from './storage';
+import { tagChecksum, withInlineTag } from './s3Checksum';
 import type { BufferPool } from './s3Buffers';
 import type { S3Context } from './s3Client';
 import { isNoSuchUpload, isNotFound, toRepoError } from './s3Errors';
@@ -72,10 +75,10 @@ async function singlePut(job: Job): Promise<UploadResult> {
   const body = await readAll(job.fh, size, job.localPath);
   const sha256 = createHash('sha256').update(body).digest('hex');
   try {
-    await ctx.client.send(new PutObjectCommand({
-      Bucket: ctx.bucket, Key: ctx.fullKey(key), Body: body, ContentLength: size,
+    await withInlineTag(ctx, sha256, (Tagging) => ctx.client.send(new PutObjectCommand({
+      Bucket: ctx.bucket, Key: ctx.fullKey(key), Body: body, ContentLength: size, Tagging,
       Metadata: { [META_SIZE]: String(size), [META_MTIME]: job.mtime, [META_SHA]: sha256 },
-    }), { abortSignal: job.opts.signal });
+    }), { abortSignal: job.opts.signal }));
   } catch (e) {
     throw toRepoError(e, 'upload', key, ctx.endpointLabel);
   }
@@ -121,6 +124,8 @@ async function alreadyStored(job: Job): Promise<UploadResult | undefined> {
     ? `${createHash('md5').update(Buffer.concat(partMd5s)).digest('hex')}-${partMd5s.length}`
     : partMd5s[0].toString('hex');
   if (expected !== etag || (meta[META_SHA] !== undefined && meta[META_SHA] !== sha256)) return undefined;
+  // The earlier run may have ended between completing the object and tagging it.
+  await tagChecksum(ctx, key, sha256, job.opts.signal);
   job.opts.onProgress?.({ stored: size, total: size, resumed: size });
   return { key, size, sha256, resumedBytes: size };
 }
@@ -195,6 +200,7 @@ async function multipart(job: Job, tuning: UploadTuning): Promise<UploadResult> 
     throw toRepoError(res.error, 'upload', key, ctx.endpointLabel);
   }
   await complete(ctx, key, size, plan.uploadId, res.parts);
+  await tagChecksum(ctx, key, res.sha256, opts.signal);
   return { key, size, sha256: res.sha256, resumedBytes: resumed };
 }
 
