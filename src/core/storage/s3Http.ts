@@ -16,6 +16,7 @@ import { request as httpRequest } from 'node:http';
 import type { Agent, ClientRequest, IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { Socket } from 'node:net';
+import type { Readable } from 'node:stream';
 import { TLSSocket } from 'node:tls';
 import { buildQueryString, HttpResponse } from '@smithy/core/protocols';
 import type { HttpHandler } from '@smithy/core/protocols';
@@ -105,6 +106,8 @@ class Exchange {
   private bodyDone = false;
   private waitingContinue = false;
   private waitingSource = false;
+  /** The response body handed to the SDK: an abort after the headers ends it with the abort. */
+  private body: Readable | undefined;
   private readonly https: boolean;
   private readonly signal: HandlerOptions['abortSignal'];
 
@@ -131,7 +134,9 @@ class Exchange {
     const req = this.req;
     const onAbort = (): void => {
       const e = abortError(this.signal);
-      if (!this.fail(e)) req.destroy(e);
+      if (this.fail(e)) return;
+      this.body?.destroy(e);
+      req.destroy();
     };
     (this.signal as AbortSignal | undefined)?.addEventListener?.('abort', onAbort, { once: true });
     req.once('close', () => (this.signal as AbortSignal | undefined)?.removeEventListener?.('abort', onAbort));
@@ -208,11 +213,9 @@ class Exchange {
     // Answered before the whole body went out (an early refusal): the connection cannot be reused.
     if (!this.bodyDone) res.once('end', () => this.req.destroy());
     this.settled = true;
+    this.body = watchBody(res, this.handler.timeouts.stallMs);
     this.resolve({
-      response: new HttpResponse({
-        statusCode: res.statusCode ?? -1, reason: res.statusMessage, headers: flatHeaders(res),
-        body: watchBody(res, this.handler.timeouts.stallMs),
-      }),
+      response: new HttpResponse({ statusCode: res.statusCode ?? -1, reason: res.statusMessage, headers: flatHeaders(res), body: this.body }),
     });
   }
 

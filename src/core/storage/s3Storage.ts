@@ -56,7 +56,9 @@ export function createS3Storage(cfg: S3ConnectionConfig, options: S3StorageOptio
   const pool = new BufferPool(options.memoryBudget ?? 96 * MiB);
   const uploadTuning: UploadTuning = { parallel: 8, ...options.upload, pool };
   const downloadTuning: DownloadTuning = { chunkSize: 16 * MiB, parallel: 4, rawSockets: true, ...options.download, pool };
-  const fail = (e: unknown, action: string, key: string): RepoError => toRepoError(e, action, key, ctx.endpointLabel);
+  // An abort can surface as a broken body or connection: the caller's signal says what it was.
+  const fail = (e: unknown, action: string, key: string, signal?: AbortSignal): RepoError =>
+    (signal?.aborted ? new RepoError('Aborted', action, key, 'cancelled', { cause: e }) : toRepoError(e, action, key, ctx.endpointLabel));
   const keyed = <A extends unknown[], R>(action: string, f: (key: string, ...rest: A) => Promise<R>) =>
     (key: string, ...rest: A): Promise<R> => {
       try {
@@ -87,7 +89,7 @@ export function createS3Storage(cfg: S3ConnectionConfig, options: S3StorageOptio
           cursor: out.IsTruncated && out.NextContinuationToken ? out.NextContinuationToken : undefined,
         };
       } catch (e) {
-        throw fail(e, 'list', `${ctx.root}/${prefix}`);
+        throw fail(e, 'list', `${ctx.root}/${prefix}`, opts.signal);
       }
     },
 
@@ -97,7 +99,7 @@ export function createS3Storage(cfg: S3ConnectionConfig, options: S3StorageOptio
         return { key, size: out.ContentLength ?? 0, modified: out.LastModified ?? new Date(0), etag: unquote(out.ETag) };
       } catch (e) {
         if (isNotFound(e)) return undefined;
-        throw fail(e, 'read', key);
+        throw fail(e, 'read', key, signal);
       }
     }),
 
@@ -113,7 +115,7 @@ export function createS3Storage(cfg: S3ConnectionConfig, options: S3StorageOptio
       } catch (e) {
         // A range starting at or past the end reads nothing, as on a filesystem.
         if (range && isInvalidRange(e)) return Readable.from([]);
-        throw fail(e, 'read', key);
+        throw fail(e, 'read', key, signal);
       }
     }),
 
@@ -123,7 +125,7 @@ export function createS3Storage(cfg: S3ConnectionConfig, options: S3StorageOptio
         return (await cappedBody(out.Body as Readable, out.ContentLength, key)).toString('utf8');
       } catch (e) {
         if (isNotFound(e)) return undefined;
-        throw fail(e, 'read', key);
+        throw fail(e, 'read', key, signal);
       }
     }),
 
@@ -149,7 +151,7 @@ export function createS3Storage(cfg: S3ConnectionConfig, options: S3StorageOptio
             { abortSignal: opts.signal });
           etag = unquote(out.ETag);
         } catch (e) {
-          throw fail(e, 'write', key);
+          throw fail(e, 'write', key, opts.signal);
         }
       }
       return { key, size, modified: new Date(), etag };
@@ -199,7 +201,7 @@ export function createS3Storage(cfg: S3ConnectionConfig, options: S3StorageOptio
           }), { abortSignal: signal });
           errors = out.Errors ?? [];
         } catch (e) {
-          throw fail(e, 'delete', batch.length === 1 ? batch[0] : `${batch.length} objects in ${ctx.root}`);
+          throw fail(e, 'delete', batch.length === 1 ? batch[0] : `${batch.length} objects in ${ctx.root}`, signal);
         }
         const bad = errors.filter((er) => er.Code !== 'NoSuchKey');
         if (bad.length > 0) {
@@ -232,7 +234,7 @@ export function createS3Storage(cfg: S3ConnectionConfig, options: S3StorageOptio
         const out = await client.send(new ListBucketsCommand({}), { abortSignal: signal });
         return (out.Buckets ?? []).flatMap((b) => (b.Name ? [b.Name] : [])).sort();
       } catch (e) {
-        throw fail(e, 'list buckets of', ctx.endpointLabel);
+        throw fail(e, 'list buckets of', ctx.endpointLabel, signal);
       }
     },
 

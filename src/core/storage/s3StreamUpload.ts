@@ -17,7 +17,7 @@ import { toRepoError } from './s3Errors';
 import { PartPipe, PartQueue, STREAM_CHUNK } from './s3Parts';
 import type { CompletedPart, PartTarget } from './s3Parts';
 import { choosePartSize, partCount, partLength } from './s3Resume';
-import { META_PART, META_SHA, META_SIZE, SINGLE_PUT_MAX, aborted, complete, dropUpload } from './s3Upload';
+import { META_PART, META_SHA, META_SIZE, SINGLE_PUT_MAX, aborted, complete, createUpload, dropUpload } from './s3Upload';
 import type { UploadTuning } from './s3Upload';
 import { BodyReader } from './streamBody';
 
@@ -78,14 +78,12 @@ async function singlePut(job: StreamJob): Promise<string> {
 async function multipart(job: StreamJob): Promise<string> {
   const { ctx, key, size, partSize, opts } = job;
   const fullKey = ctx.fullKey(key);
-  const known = opts.expectedSha256?.toLowerCase();
-  const create = (Tagging: string | undefined): Promise<{ UploadId?: string }> => ctx.client.send(new CreateMultipartUploadCommand({
+  const wanted = opts.expectedSha256?.toLowerCase();
+  const known = wanted && /^[0-9a-f]{64}$/.test(wanted) ? wanted : undefined;
+  const uploadId = await createUpload(ctx, key, (Tagging) => new CreateMultipartUploadCommand({
     Bucket: ctx.bucket, Key: fullKey, Metadata: { [META_SIZE]: String(size), [META_PART]: String(partSize) }, Tagging,
-  }));
-  // No abort signal here: an abort mid-call could leave an upload whose id never came back.
-  const out = known && /^[0-9a-f]{64}$/.test(known) ? await withInlineTag(ctx, known, create) : await create(undefined);
-  const tagged = known !== undefined && /^[0-9a-f]{64}$/.test(known) && !ctx.features.taggingRefused;
-  const uploadId = out.UploadId ?? '';
+  }), known, opts.signal);
+  const tagged = known !== undefined && !ctx.features.taggingRefused;
   try {
     const target: PartTarget = { ctx, key, uploadId, signal: opts.signal };
     const fitting = Math.floor(job.tuning.pool.budget / partSize) - 1;

@@ -91,7 +91,7 @@ async function alreadyStored(job: Job): Promise<UploadResult | undefined> {
   const { ctx, key, size } = job;
   let head;
   try {
-    head = await ctx.client.send(new HeadObjectCommand({ Bucket: ctx.bucket, Key: ctx.fullKey(key) }));
+    head = await ctx.client.send(new HeadObjectCommand({ Bucket: ctx.bucket, Key: ctx.fullKey(key) }), { abortSignal: job.opts.signal });
   } catch (e) {
     if (isNotFound(e)) return undefined;
     throw toRepoError(e, 'upload', key, ctx.endpointLabel);
@@ -130,6 +130,29 @@ async function alreadyStored(job: Job): Promise<UploadResult | undefined> {
   return { key, size, sha256, resumedBytes: size };
 }
 
+/** Starts a multipart upload (with the checksum tag inline when `sha256` is known); its id.
+ *  The request itself is not cancelled by `signal`, since an upload created by a request cut short
+ *  would never be known; the caller gets Aborted at once, and the upload, if the request still
+ *  creates it, is aborted when its id arrives. */
+export async function createUpload(ctx: S3Context, key: string, command: (tagging: string | undefined) => CreateMultipartUploadCommand,
+  sha256: string | undefined, signal: AbortSignal | undefined): Promise<string> {
+  const send = (Tagging: string | undefined): Promise<string> => ctx.client.send(command(Tagging)).then((out) => out.UploadId ?? '');
+  const creating = sha256 ? withInlineTag(ctx, sha256, send) : send(undefined);
+  if (!signal) return creating;
+  if (signal.aborted) {
+    void creating.then((id) => dropUpload(ctx, ctx.fullKey(key), id)).catch(() => undefined);
+    throw aborted(key);
+  }
+  return new Promise<string>((resolve, reject) => {
+    const onAbort = (): void => {
+      reject(aborted(key));
+      void creating.then((id) => dropUpload(ctx, ctx.fullKey(key), id)).catch(() => undefined);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    creating.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
 /** Aborts the upload and makes sure ListMultipartUploads no longer shows it. */
 export async function dropUpload(ctx: S3Context, fullKey: string, uploadId: string): Promise<void> {
   for (let attempt = 0; attempt < 3; attempt++) {
@@ -159,17 +182,17 @@ async function multipart(job: Job, tuning: UploadTuning): Promise<UploadResult> 
   const { ctx, key, size, opts } = job;
   const fullKey = ctx.fullKey(key);
   const wanted = choosePartSize(size, opts.partSize);
-  let plan = size > S3_MIN_PART ? await findResumable(ctx, key, size, Number(job.mtime) * 1000, wanted) : undefined;
+  let plan = size > S3_MIN_PART ? await findResumable(ctx, key, size, Number(job.mtime) * 1000, wanted, opts.signal) : undefined;
   if (!plan) {
     const done = await alreadyStored(job);
     if (done) return done;
     if (size <= wanted && size <= SINGLE_PUT_MAX) return singlePut(job);
     try {
-      const out = await ctx.client.send(new CreateMultipartUploadCommand({
-        Bucket: ctx.bucket, Key: fullKey,
+      const uploadId = await createUpload(ctx, key, (Tagging) => new CreateMultipartUploadCommand({
+        Bucket: ctx.bucket, Key: fullKey, Tagging,
         Metadata: { [META_SIZE]: String(size), [META_MTIME]: job.mtime, [META_PART]: String(wanted) },
-      }), { abortSignal: opts.signal });
-      plan = { uploadId: out.UploadId ?? '', partSize: wanted, parts: new Map() };
+      }), undefined, opts.signal);
+      plan = { uploadId, partSize: wanted, parts: new Map() };
     } catch (e) {
       throw toRepoError(e, 'upload', key, ctx.endpointLabel);
     }
