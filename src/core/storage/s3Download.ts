@@ -77,7 +77,7 @@ export async function downloadFile(ctx: S3Context, key: string, localPath: strin
   try {
     await mkdir(dirname(localPath), { recursive: true });
     partial = await PartialDownload.open(localPath,
-      { endpoint: ctx.endpointLabel, bucket: ctx.bucket, key: ctx.fullKey(key), etag, size, chunkSize: tuning.chunkSize }, 'download');
+      { bucket: ctx.bucket, key: ctx.fullKey(key), etag, size, chunkSize: tuning.chunkSize }, 'download');
     const hash = createHash('sha256');
     await hashPrefix(partial.fh, partial.resumeAt, hash, opts.signal, key);
     const resumed = partial.resumeAt;

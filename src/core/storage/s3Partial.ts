@@ -1,6 +1,6 @@
 // The partial file of a download and its sidecar (storage.ts: DOWNLOAD_PARTIAL_SUFFIX and
 // DOWNLOAD_SIDECAR_SUFFIX). The bytes go to `.<name>.modelrepo-download` next to the destination;
-// the sidecar records which object they belong to (endpoint, bucket, key, ETag, size) and how far
+// the sidecar records which object they belong to (bucket, key, ETag, size) and how far
 // from the start they are contiguous. A checkpoint first flushes the partial's data to disk, then
 // replaces the sidecar (written and flushed under a temporary name, then renamed), so the sidecar
 // never claims bytes that are not there, even after a crash of the machine. A later download of the
@@ -19,7 +19,6 @@ const { O_RDONLY, O_RDWR, O_CREAT, O_EXCL, O_NOFOLLOW, O_WRONLY } = constants;
 
 /** What the partial holds. */
 export interface PartialIdentity {
-  readonly endpoint: string;
   readonly bucket: string;
   /** The full object key. */
   readonly key: string;
@@ -48,7 +47,7 @@ async function readSidecar(path: string): Promise<Sidecar | undefined> {
     const st = await fh.stat();
     if (!st.isFile() || st.size > SIDECAR_MAX) return undefined;
     const v = JSON.parse(await fh.readFile('utf8')) as Partial<Sidecar>;
-    const ok = v.format === 1 && typeof v.endpoint === 'string' && typeof v.bucket === 'string' && typeof v.key === 'string'
+    const ok = v.format === 1 && typeof v.bucket === 'string' && typeof v.key === 'string'
       && typeof v.etag === 'string' && Number.isSafeInteger(v.size) && Number.isSafeInteger(v.contiguous)
       && Number.isSafeInteger(v.chunkSize);
     return ok ? (v as Sidecar) : undefined;
@@ -59,8 +58,9 @@ async function readSidecar(path: string): Promise<Sidecar | undefined> {
   }
 }
 
+/** The same object version: an ETag changes with every write, whichever endpoint serves it. */
 const sameObject = (a: PartialIdentity, b: PartialIdentity): boolean =>
-  a.endpoint === b.endpoint && a.bucket === b.bucket && a.key === b.key && a.etag === b.etag && a.size === b.size;
+  a.bucket === b.bucket && a.key === b.key && a.etag === b.etag && a.size === b.size;
 
 export class PartialDownload {
   private closing = false;

@@ -6,8 +6,8 @@
 // the length and sha256 match, and aborted on any error, mismatch or cancel. Memory stays within the
 // storage's budget: parts that do not fit it go one at a time through a pipe (sent once: an SDK retry
 // cannot replay a stream, and neither can this code, so such a failure fails the upload).
-// The sha256 is tagged on the object (s3Checksum.ts): inline when it is known before the write (a
-// single PUT; a multipart upload given expectedSha256), else right after the upload completes.
+// The sha256 is tagged on the object (s3Checksum.ts): inline with a single PUT, else right after
+// the multipart upload completes.
 import type { Readable } from 'node:stream';
 import { CreateMultipartUploadCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import type { StreamUploadOptions, UploadResult } from './storage';
@@ -78,12 +78,9 @@ async function singlePut(job: StreamJob): Promise<string> {
 async function multipart(job: StreamJob): Promise<string> {
   const { ctx, key, size, partSize, opts } = job;
   const fullKey = ctx.fullKey(key);
-  const wanted = opts.expectedSha256?.toLowerCase();
-  const known = wanted && /^[0-9a-f]{64}$/.test(wanted) ? wanted : undefined;
-  const uploadId = await createUpload(ctx, key, (Tagging) => new CreateMultipartUploadCommand({
-    Bucket: ctx.bucket, Key: fullKey, Metadata: { [META_SIZE]: String(size), [META_PART]: String(partSize) }, Tagging,
-  }), known, opts.signal);
-  const tagged = known !== undefined && !ctx.features.taggingRefused;
+  const uploadId = await createUpload(ctx, key, new CreateMultipartUploadCommand({
+    Bucket: ctx.bucket, Key: fullKey, Metadata: { [META_SIZE]: String(size), [META_PART]: String(partSize) },
+  }), opts.signal);
   try {
     const target: PartTarget = { ctx, key, uploadId, signal: opts.signal };
     const fitting = Math.floor(job.tuning.pool.budget / partSize) - 1;
@@ -92,7 +89,7 @@ async function multipart(job: StreamJob): Promise<string> {
     const sha256 = await job.reader.finish(opts.expectedSha256);
     if (opts.signal?.aborted) throw aborted(key);
     await complete(ctx, key, size, uploadId, parts);
-    if (!tagged) await tagChecksum(ctx, key, sha256, opts.signal);
+    await tagChecksum(ctx, key, sha256, opts.signal);
     return sha256;
   } catch (e) {
     await dropUpload(ctx, fullKey, uploadId).catch(() => undefined);

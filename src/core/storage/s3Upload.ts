@@ -130,14 +130,14 @@ async function alreadyStored(job: Job): Promise<UploadResult | undefined> {
   return { key, size, sha256, resumedBytes: size };
 }
 
-/** Starts a multipart upload (with the checksum tag inline when `sha256` is known); its id.
- *  The request itself is not cancelled by `signal`, since an upload created by a request cut short
- *  would never be known; the caller gets Aborted at once, and the upload, if the request still
- *  creates it, is aborted when its id arrives. */
-export async function createUpload(ctx: S3Context, key: string, command: (tagging: string | undefined) => CreateMultipartUploadCommand,
-  sha256: string | undefined, signal: AbortSignal | undefined): Promise<string> {
-  const send = (Tagging: string | undefined): Promise<string> => ctx.client.send(command(Tagging)).then((out) => out.UploadId ?? '');
-  const creating = sha256 ? withInlineTag(ctx, sha256, send) : send(undefined);
+/** Starts a multipart upload; its id. The request itself is not cancelled by `signal`, since an
+ *  upload created by a request cut short would never be known; the caller gets Aborted at once, and
+ *  the upload, if the request still creates it, is aborted when its id arrives. No checksum tag goes
+ *  with it, even when the hash is known: Ceph RGW 16 accepts x-amz-tagging on CreateMultipartUpload
+ *  but the completed object has no tag (measured), so multipart objects are tagged after completion. */
+export async function createUpload(ctx: S3Context, key: string, command: CreateMultipartUploadCommand,
+  signal: AbortSignal | undefined): Promise<string> {
+  const creating = ctx.client.send(command).then((out) => out.UploadId ?? '');
   if (!signal) return creating;
   if (signal.aborted) {
     void creating.then((id) => dropUpload(ctx, ctx.fullKey(key), id)).catch(() => undefined);
@@ -188,10 +188,10 @@ async function multipart(job: Job, tuning: UploadTuning): Promise<UploadResult> 
     if (done) return done;
     if (size <= wanted && size <= SINGLE_PUT_MAX) return singlePut(job);
     try {
-      const uploadId = await createUpload(ctx, key, (Tagging) => new CreateMultipartUploadCommand({
-        Bucket: ctx.bucket, Key: fullKey, Tagging,
+      const uploadId = await createUpload(ctx, key, new CreateMultipartUploadCommand({
+        Bucket: ctx.bucket, Key: fullKey,
         Metadata: { [META_SIZE]: String(size), [META_MTIME]: job.mtime, [META_PART]: String(wanted) },
-      }), undefined, opts.signal);
+      }), opts.signal);
       plan = { uploadId, partSize: wanted, parts: new Map() };
     } catch (e) {
       throw toRepoError(e, 'upload', key, ctx.endpointLabel);
