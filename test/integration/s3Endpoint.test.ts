@@ -167,6 +167,21 @@ describe('S3 endpoint settings: retries, deadlines, CA bundles, resumed stalls',
     });
   });
 
+  it('a stream from read() that stalls fails with a Network RepoError naming the endpoint', async () => {
+    const proxy = await s3Proxy(env!.endpoint, { responseAfter: 1000, match: (m) => m === 'GET' });
+    const s = createS3Storage({ ...s3Config(env!, bucket), endpoint: proxy.url, timeouts: { stallMs: 500 } });
+    try {
+      const stream = await s.read('m/v1/w.bin');
+      const e = await rejects((async () => {
+        for await (const chunk of stream) void chunk;
+      })(), 'Network');
+      assert.match(e.message, /^Cannot read m\/v1\/w\.bin: the transfer stalled: no data from the S3 endpoint http:\/\/127\.0\.0\.1:\d+ for 0\.5 s$/);
+    } finally {
+      s.dispose?.();
+      await proxy.close();
+    }
+  });
+
   for (const rawSockets of [true, false]) {
     it(`a download whose connection stalls once is resumed and byte-identical (${rawSockets ? 'raw-socket' : 'SDK'} GETs)`, async () => {
       let gets = 0;

@@ -207,6 +207,20 @@ describe('S3 integrity: checksum tags, If-Match, size cap, key rule', { skip: sk
       }
     });
 
+    it('a listing hands out no key that URL normalization would change: such keys are refused, with the reason', async () => {
+      for (const k of ['hostile/../x', 'hostile/./y', 'hostile//z', 'hostile/ok', 'hostile/sub/../w']) {
+        await raw.send(new PutObjectCommand({ Bucket: bucket, Key: `repo/${k}`, Body: 'planted' }));
+      }
+      const one = await storage.list('hostile/');
+      assert.deepEqual(one.objects.map((o) => o.key), ['hostile/ok']);
+      assert.deepEqual(one.prefixes, ['hostile/sub/']);
+      assert.deepEqual(one.refused?.map((r) => r.key).sort(), ['hostile/../', 'hostile/./', 'hostile//']);
+      const all = await storage.list('hostile/', { delimited: false });
+      assert.deepEqual(all.objects.map((o) => o.key), ['hostile/ok']);
+      assert.deepEqual(all.refused?.map((r) => r.key).sort(), ['hostile/../x', 'hostile/./y', 'hostile//z', 'hostile/sub/../w']);
+      for (const r of all.refused ?? []) assert.match(r.reason, /refused/);
+    });
+
     it('unusual keys that are safe reach the server byte for byte, over raw GETs and the SDK', async () => {
       const keys = ['odd/a..b/c.', 'odd/.../x', 'odd/%2e%2e/y', 'odd/sp ace+plus&amp=?.bin', 'odd/ünï/😀.bin', 'odd/trailing.'];
       for (const key of keys) {

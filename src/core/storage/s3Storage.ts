@@ -6,12 +6,11 @@
 // Unsafe before any request (s3Keys.ts), and every request keeps the connection's deadlines (s3Http.ts).
 import { Readable } from 'node:stream';
 import {
-  DeleteObjectsCommand, GetObjectCommand, HeadObjectCommand, ListBucketsCommand, ListObjectsV2Command, PutObjectCommand,
+  DeleteObjectsCommand, GetObjectCommand, HeadObjectCommand, ListBucketsCommand, PutObjectCommand,
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { RepoError } from '../errors';
 import type { S3ConnectionConfig } from '../connections/types';
-import { MAX_TEXT_BYTES } from './storage';
 import type {
   DownloadOptions, LinkExpectation, ListOptions, ListPage, ObjectInfo, PutOptions, Storage, UploadOptions,
 } from './storage';
@@ -24,6 +23,7 @@ import type { DownloadTuning } from './s3Download';
 import { isInvalidRange, isNotFound, toRepoError } from './s3Errors';
 import { checkKey } from './s3Keys';
 import { conditionalPut, deleteLink, readLink, unquote, writeLink } from './s3Links';
+import { cappedBody, listPage, readerOf } from './s3Objects';
 import { abortUploads, listParts, listPartialUploads, listUploads } from './s3Resume';
 import { uploadStream } from './s3StreamUpload';
 import { uploadFile } from './s3Upload';
@@ -74,20 +74,8 @@ export function createS3Storage(cfg: S3ConnectionConfig, options: S3StorageOptio
     root: ctx.root,
 
     async list(prefix: string, opts: ListOptions = {}): Promise<ListPage> {
-      const full = ctx.fullKey(prefix);
       try {
-        const out = await client.send(new ListObjectsV2Command({
-          Bucket: bucket, Prefix: full, Delimiter: opts.delimited === false ? undefined : '/',
-          MaxKeys: opts.limit, ContinuationToken: opts.cursor,
-        }), { abortSignal: opts.signal });
-        return {
-          prefixes: (out.CommonPrefixes ?? []).flatMap((p) => (p.Prefix ? [ctx.relativeKey(p.Prefix)] : [])),
-          // A zero-byte "folder" object some consoles create for the prefix itself is not an entry.
-          objects: (out.Contents ?? []).filter((o) => o.Key && !(o.Key === full && full.endsWith('/'))).map((o) => ({
-            key: ctx.relativeKey(o.Key ?? ''), size: o.Size ?? 0, modified: o.LastModified ?? new Date(0), etag: unquote(o.ETag),
-          })),
-          cursor: out.IsTruncated && out.NextContinuationToken ? out.NextContinuationToken : undefined,
-        };
+        return await listPage(ctx, prefix, opts);
       } catch (e) {
         throw fail(e, 'list', `${ctx.root}/${prefix}`, opts.signal);
       }
@@ -111,7 +99,7 @@ export function createS3Storage(cfg: S3ConnectionConfig, options: S3StorageOptio
         const out = await client.send(new GetObjectCommand({
           Bucket: bucket, Key: ctx.fullKey(key), Range: range ? `bytes=${range.start}-${range.end ?? ''}` : undefined,
         }), { abortSignal: signal });
-        return out.Body as Readable;
+        return readerOf(ctx, out.Body as Readable, key, signal);
       } catch (e) {
         // A range starting at or past the end reads nothing, as on a filesystem.
         if (range && isInvalidRange(e)) return Readable.from([]);
@@ -245,24 +233,3 @@ export function createS3Storage(cfg: S3ConnectionConfig, options: S3StorageOptio
   };
 }
 
-/** A small object's body, refused unread (Corrupt) when it is larger than MAX_TEXT_BYTES. */
-async function cappedBody(body: Readable, announced: number | undefined, key: string): Promise<Buffer> {
-  const tooBig = (): RepoError => new RepoError('Corrupt', 'read', key, announced !== undefined
-    ? `the object is ${announced} bytes, larger than the ${MAX_TEXT_BYTES} bytes a record can be`
-    : `the object is larger than the ${MAX_TEXT_BYTES} bytes a record can be`);
-  if (announced !== undefined && announced > MAX_TEXT_BYTES) {
-    body.destroy();
-    throw tooBig();
-  }
-  const chunks: Buffer[] = [];
-  let total = 0;
-  for await (const c of body as AsyncIterable<Buffer>) {
-    total += c.length;
-    if (total > MAX_TEXT_BYTES) {
-      body.destroy();
-      throw tooBig();
-    }
-    chunks.push(c);
-  }
-  return Buffer.concat(chunks);
-}
