@@ -109,11 +109,13 @@ class Exchange {
   /** The response body handed to the SDK: an abort after the headers ends it with the abort. */
   private body: Readable | undefined;
   private readonly https: boolean;
+  private readonly host: string;
   private readonly signal: HandlerOptions['abortSignal'];
 
   constructor(private readonly handler: DeadlineHttpHandler, private readonly request: HttpRequest, options: HandlerOptions,
     private readonly resolve: (r: { response: HttpResponse }) => void, private readonly reject: (e: unknown) => void) {
     this.https = request.protocol === 'https:';
+    this.host = (request.hostname ?? '').replace(/^\[(.*)\]$/, '$1');
     this.signal = options.abortSignal;
     const attempt = attemptOf(request.headers);
     this.dog = new Watchdog(handler.timeouts, (phase, ms) => {
@@ -126,9 +128,8 @@ class Exchange {
     if (this.signal?.aborted) return this.reject(abortError(this.signal));
     const r = this.request;
     const query = buildQueryString(r.query ?? {});
-    const host = (r.hostname ?? '').replace(/^\[(.*)\]$/, '$1');
     this.req = (this.https ? httpsRequest : httpRequest)({
-      host, port: r.port, method: r.method, headers: r.headers, agent: this.handler.pool,
+      host: this.host, port: r.port, method: r.method, headers: r.headers, agent: this.handler.pool,
       path: `${r.path}${query ? `?${query}` : ''}${r.fragment ? `#${r.fragment}` : ''}`,
     });
     const req = this.req;
@@ -188,8 +189,7 @@ class Exchange {
     if (!this.https && !this.reused && !this.responded && brokeEarly(e)) {
       this.settled = true;
       this.dog.stop();
-      const url = new URL(`http://${this.request.hostname}`);
-      void this.handler.probeTls(url.hostname.replace(/^\[(.*)\]$/, '$1'), Number(this.request.port ?? 80))
+      void this.handler.probeTls(this.host, Number(this.request.port ?? 80))
         .then((tls) => this.reject(tls ? new PlainToTlsError('the port speaks TLS', { cause: e }) : e));
       return;
     }
