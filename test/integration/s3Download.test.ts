@@ -112,6 +112,21 @@ describe('S3 downloads: partial file, sidecar, verification, resume after SIGKIL
     assert.deepEqual(await fsp.readdir(path.dirname(dest)), ['model.bin']);
   });
 
+  it('a raw-socket GET that the server refuses gives an error without URL, signature or credential', async () => {
+    const proxy = await s3Proxy(env!.endpoint, { refuse: (req) => req.method === 'GET' });
+    const s = createS3Storage({ ...s3Config(env!, bucket), endpoint: proxy.url }, { download: { rawSockets: true } });
+    try {
+      const dest = path.join(dir, 'g', 'model.bin');
+      const e = await rejects(s.downloadFile('m/v1/model.bin', dest), 'Storage');
+      assert.match(e.message, /^Cannot download m\/v1\/model\.bin: the S3 server answered 501 NotImplemented/);
+      assert.doesNotMatch(`${e.message} ${JSON.stringify(e.details)}`, /X-Amz|Signature|Credential|testaccesskey|127\.0\.0\.1:\d+\/[a-z]/i);
+      assert.deepEqual(await fsp.readdir(path.dirname(dest)), []);
+    } finally {
+      s.dispose?.();
+      await proxy.close();
+    }
+  });
+
   /** Starts a download in a child process through a proxy that stops relaying after `stallAfter` body
    *  bytes, waits until the child's sidecar records progress, and SIGKILLs it. The sidecar's offset. */
   async function killedDownload(dest: string, stallAfter: number): Promise<number> {

@@ -11,7 +11,11 @@
 // server at all (s3Answer.ts) and tells an http:// URL pointed at a TLS port (s3Tls.ts).
 // Retries: a deadline is retried by the SDK at most once, and only where a second try can help: a
 // stalled send, or a first answer that never came on a reused keep-alive socket (a connection the
-// network dropped silently). A silent server therefore costs one first-byte timeout, not three.
+// network dropped silently). Worst cases of one small request with the default deadlines: a server
+// that accepts and never answers, 30 s (60 s when the first try went out on such a dropped pooled
+// connection); an address that swallows the connection attempt or a TLS handshake that never ends,
+// 10 s. Refused connections and 5xx answers keep the SDK's 3 quick attempts. Downloads resume a
+// stalled range on their own (s3Chunks.ts).
 import { request as httpRequest } from 'node:http';
 import type { Agent, ClientRequest, IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
