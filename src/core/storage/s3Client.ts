@@ -107,7 +107,7 @@ export function createS3Context(cfg: S3ConnectionConfig, opts: S3ClientOptions =
     }
   }
   if (endpoint && endpoint.protocol !== 'http:' && endpoint.protocol !== 'https:') {
-    throw new RepoError('Config', 'open', `s3://${cfg.bucket}`, `the endpoint "${endpoint.origin}" must start with http:// or https://`);
+    throw new RepoError('Config', 'open', `s3://${cfg.bucket}`, `the endpoint "${cfg.endpoint}" must start with http:// or https://`);
   }
   const https = endpoint ? endpoint.protocol === 'https:' : true;
   const timeouts = resolveTimeouts({ ...cfg.timeouts, ...(opts.connectionTimeoutMs ? { connectMs: opts.connectionTimeoutMs } : {}) });
