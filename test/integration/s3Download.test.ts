@@ -147,17 +147,22 @@ describe('S3 downloads: partial file, sidecar, verification, resume after SIGKIL
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
     try {
       const t0 = Date.now();
+      let last = -1;
       for (;;) {
         const text = await fsp.readFile(sidecarOf(dest), 'utf8').catch(() => '');
         const contiguous = text ? (JSON.parse(text) as { contiguous: number }).contiguous : 0;
-        if (contiguous > 0 && proxy.stats.stalled > 0) {
+        // Stalled, and no checkpoint moved it since the last look: the child sits still.
+        const still = contiguous === last;
+        last = contiguous;
+        if (contiguous > 0 && proxy.stats.stalled > 0 && still) {
           child.kill('SIGKILL');
           await exited;
-          return contiguous;
+          // A checkpoint may have landed between the read above and the kill: what is left counts.
+          return (JSON.parse(await fsp.readFile(sidecarOf(dest), 'utf8')) as { contiguous: number }).contiguous;
         }
         if (child.exitCode !== null) assert.fail(`the child ended by itself (${child.exitCode}): ${stderr}`);
         if (Date.now() - t0 > 60_000) assert.fail('the child recorded no progress within 60 s');
-        await new Promise((r) => setTimeout(r, 50));
+        await new Promise((r) => setTimeout(r, 200));
       }
     } finally {
       child.kill('SIGKILL');
