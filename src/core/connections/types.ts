@@ -25,6 +25,9 @@ export interface S3ConnectionConfig {
   readonly profile?: string;
   /** Deadlines of the connection's requests; unset fields come from the environment or the defaults. */
   readonly timeouts?: Partial<Timeouts>;
+  /** A PEM file of extra CA certificates to trust for an https endpoint (a private or self-signed
+   *  CA); when unset, the AWS_CA_BUNDLE environment variable is used. Not a secret. */
+  readonly caBundle?: string;
 }
 
 export interface FsConnectionConfig {

@@ -1,22 +1,25 @@
 // Builds the S3 clients for one connection and the key mapping between the repository root
-// (bucket + optional prefix) and full object keys. Two clients share one connection pool: the normal
-// one retries, the conditional one never does, because a retried conditional write cannot tell its
-// own earlier success from someone else's (a 412 after a retry is ambiguous).
+// (bucket + optional prefix) and full object keys. Two clients share one connection pool and one
+// deadline-enforcing HTTP handler (s3Http.ts): the normal one retries, the conditional one never
+// does, because a retried conditional write cannot tell its own earlier success from someone
+// else's (a 412 after a retry is ambiguous). Every key goes through the key rule (s3Keys.ts).
 import { S3Client } from '@aws-sdk/client-s3';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@aws-sdk/types';
-import { Agent as HttpAgent } from 'node:http';
-import { Agent as HttpsAgent } from 'node:https';
 import { registerSecret, RepoError } from '../errors';
 import type { S3ConnectionConfig } from '../connections/types';
+import { resolveTimeouts } from '../timeouts';
+import type { Timeouts } from '../timeouts';
+import { DeadlineHttpHandler } from './s3Http';
+import { checkKey } from './s3Keys';
+import { caBundlePath, createAgent } from './s3Tls';
 
 /** Tuning knobs beyond the connection settings (tests, benchmarks, impatient callers). */
 export interface S3ClientOptions {
-  /** SDK attempts per request (default 3); conditional writes always use 1. */
+  /** SDK attempts per request (default 3; a deadline that passed is tried at most twice, see
+   *  s3Http.ts); conditional writes always use 1. */
   readonly maxAttempts?: number;
-  /** TCP connect timeout in ms (default 5000). */
+  /** Connection set-up deadline in ms; overrides cfg.timeouts.connectMs. */
   readonly connectionTimeoutMs?: number;
-  /** Socket inactivity timeout in ms (default 120000). */
-  readonly requestTimeoutMs?: number;
   /** Send `Expect: 100-continue` before large bodies (default true: a refused request does not
    *  upload a whole part first, and an auth error stays an auth error instead of a broken pipe). */
   readonly expectContinue?: boolean;
@@ -35,7 +38,11 @@ export interface S3Context {
   readonly endpointLabel: string;
   /** The custom endpoint, if any. */
   readonly endpointUrl?: URL;
-  readonly requestTimeoutMs: number;
+  /** What the server turned out not to support, learnt once per connection. */
+  readonly features: { taggingRefused?: boolean };
+  /** The deadlines every request of this connection keeps (s3Deadlines.ts). */
+  readonly timeouts: Timeouts;
+  /** Full key of a relative one; throws Unsafe for keys that URL normalization would change (s3Keys.ts). */
   fullKey(relative: string): string;
   relativeKey(full: string): string;
 }
@@ -99,14 +106,12 @@ export function createS3Context(cfg: S3ConnectionConfig, opts: S3ClientOptions =
       throw new RepoError('Config', 'open', `s3://${cfg.bucket}`, 'the endpoint URL must not carry keys');
     }
   }
+  if (endpoint && endpoint.protocol !== 'http:' && endpoint.protocol !== 'https:') {
+    throw new RepoError('Config', 'open', `s3://${cfg.bucket}`, `the endpoint "${cfg.endpoint}" must start with http:// or https://`);
+  }
   const https = endpoint ? endpoint.protocol === 'https:' : true;
-  // One keep-alive pool, big enough for parallel parts of several files at once.
-  const agentOpts = { keepAlive: true, maxSockets: 64 };
-  const requestHandler = {
-    connectionTimeout: opts.connectionTimeoutMs ?? 5000,
-    requestTimeout: opts.requestTimeoutMs ?? 120_000,
-    ...(https ? { httpsAgent: new HttpsAgent(agentOpts) } : { httpAgent: new HttpAgent(agentOpts) }),
-  };
+  const timeouts = resolveTimeouts({ ...cfg.timeouts, ...(opts.connectionTimeoutMs ? { connectMs: opts.connectionTimeoutMs } : {}) });
+  const requestHandler = new DeadlineHttpHandler(createAgent(https, caBundlePath(cfg.caBundle), `s3://${cfg.bucket}`), timeouts);
   const common = {
     region: cfg.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1',
     endpoint: endpoint ? endpoint.toString().replace(/\/$/, '') : undefined,
@@ -132,8 +137,9 @@ export function createS3Context(cfg: S3ConnectionConfig, opts: S3ClientOptions =
     root: `s3://${cfg.bucket}${rootPrefix ? `/${rootPrefix.slice(0, -1)}` : ''}`,
     endpointLabel: endpoint ? endpoint.origin : 'AWS S3',
     endpointUrl: endpoint,
-    requestTimeoutMs: requestHandler.requestTimeout,
-    fullKey: (relative) => rootPrefix + relative.replace(/^\/+/, ''),
+    timeouts,
+    features: {},
+    fullKey: (relative) => rootPrefix + checkKey(relative),
     relativeKey: (full) => (full.startsWith(rootPrefix) ? full.slice(rootPrefix.length) : full),
   };
 }

@@ -1,7 +1,12 @@
 // Maps AWS SDK / network errors to RepoError codes with the action and the object. The SDK's own
 // messages are kept only where they help (and pass through redactSecrets in RepoError); a
 // signature error never echoes keys, but we never build a message from request headers either.
+// Deadlines, TLS failures and endpoints that are not S3 servers get a message that names the
+// endpoint and, where there is one, the fix.
 import { RepoError, isAbort } from '../errors';
+import { NotS3Error } from './s3Answer';
+import { deadlineOf, describeDeadline } from './s3Deadlines';
+import { PlainToTlsError, tlsProblem } from './s3Tls';
 
 interface SdkErrorShape {
   name?: string;
@@ -37,6 +42,7 @@ function errorName(e: unknown): string {
 
 /** The network error code of e or its cause, if any. */
 export function networkCode(e: unknown): string | undefined {
+  if (deadlineOf(e)) return 'ETIMEDOUT';
   for (let cur: unknown = e, depth = 0; cur && depth < 4; cur = shape(cur).cause, depth++) {
     const s = shape(cur);
     if (s.code && NETWORK_CODES.has(s.code)) return s.code;
@@ -69,6 +75,7 @@ export function isInvalidRange(e: unknown): boolean {
 export function isAmbiguous(e: unknown): boolean {
   const status = httpStatus(e);
   if (status !== undefined && status >= 500) return true;
+  if (deadlineOf(e)?.phase === 'connect') return false;
   const code = networkCode(e);
   // Refused / unresolved connections never reached the server.
   return code !== undefined && code !== 'ECONNREFUSED' && code !== 'ENOTFOUND' && code !== 'EAI_AGAIN';
@@ -78,6 +85,8 @@ export function isAmbiguous(e: unknown): boolean {
 export function toRepoError(e: unknown, action: string, object: string, endpoint: string): RepoError {
   if (e instanceof RepoError) return e;
   if (isAbort(e)) return new RepoError('Aborted', action, object, 'cancelled', { cause: e });
+  const special = endpointProblem(e, endpoint);
+  if (special) return new RepoError(special.code, action, object, special.reason, { cause: e });
   const name = errorName(e);
   const status = httpStatus(e);
   const net = networkCode(e);
@@ -106,4 +115,32 @@ export function toRepoError(e: unknown, action: string, object: string, endpoint
   const msg = shape(e).message || name || 'unknown error';
   return new RepoError('Storage', action, object,
     `the S3 server answered ${status ?? 'with an error'}${name ? ` ${name}` : ''}: ${msg}`, { cause: e });
+}
+
+/** Deadlines, TLS and wrong endpoints: what is wrong with the endpoint itself, and the fix. */
+function endpointProblem(e: unknown, endpoint: string): { code: 'Network' | 'Config'; reason: string } | undefined {
+  const deadline = deadlineOf(e);
+  if (deadline) return { code: 'Network', reason: describeDeadline(deadline.phase, deadline.limitMs, `the S3 endpoint ${endpoint}`) };
+  for (let cur: unknown = e, depth = 0; cur && depth < 5; cur = shape(cur).cause, depth++) {
+    if (cur instanceof NotS3Error) {
+      const where = cur.redirectTo ? `; it redirects to ${cur.redirectTo}` : '';
+      return { code: 'Config', reason: `the endpoint ${endpoint} does not answer like an S3 server (HTTP ${cur.status}, ${cur.contentType})${where}: check the URL and port` };
+    }
+    if (cur instanceof PlainToTlsError) {
+      return { code: 'Network', reason: `the endpoint ${endpoint} speaks TLS: use ${endpoint.replace(/^http:/, 'https:')}` };
+    }
+  }
+  switch (tlsProblem(e)) {
+    case 'notTls':
+      return { code: 'Network', reason: `the endpoint ${endpoint} does not speak TLS: if it is a plain http server, use ${endpoint.replace(/^https:/, 'http:')}` };
+    case 'untrusted':
+      return { code: 'Network', reason: `the TLS certificate of ${endpoint} is not trusted (self-signed, or from a private CA): `
+        + 'set AWS_CA_BUNDLE (or the connection\'s CA bundle) to a PEM file with the CA certificate' };
+    case 'expired':
+      return { code: 'Network', reason: `the TLS certificate of ${endpoint} has expired or is not valid yet: renew it on the server, or check this machine's clock` };
+    case 'hostname':
+      return { code: 'Network', reason: `the TLS certificate of ${endpoint} is for another host name: use a name the certificate lists, or reissue it` };
+    default:
+      return undefined;
+  }
 }

@@ -3,8 +3,14 @@
 // fresh Buffer: at several hundred MiB/s that garbage makes the collector the biggest cost of a
 // download (measured here: about 1 s of CPU per GiB, on 2 cores shared with the server). Only plain
 // http:// endpoints and Content-Length responses take this path; anything else uses the SDK.
+// The same deadlines as the SDK's requests apply (s3Deadlines.ts): connect, first byte, and a body
+// that stalls (no backpressure here: the body lands in a buffer that always has room). The request
+// line carries the presigned URL's path exactly as it was signed: a URL parser would normalize it.
+// Error texts never carry the URL (its query holds the credential and the signature).
 import { connect } from 'node:net';
 import type { Socket } from 'node:net';
+import type { Timeouts } from '../timeouts';
+import { DeadlineError, Watchdog } from './s3Deadlines';
 
 const HEAD_MAX = 64 * 1024;
 /** At most this much per socket read, so the bytes are hashed and written while still in the CPU cache
@@ -33,8 +39,17 @@ interface Request {
   errorBody: Buffer[] | undefined;
   errorLeft: number;
   keepAlive: boolean;
+  readonly dog: Watchdog;
   onData(from: number, to: number): void;
   done(err?: Error): void;
+}
+
+/** The authority and the request target (path and query) of an http:// URL, byte for byte. */
+export function requestTarget(url: string): { authority: string; target: string } {
+  const m = /^http:\/\/([^/?#]+)([^#]*)/.exec(url);
+  if (!m) throw new RawGetUnsupported('not a plain http URL');
+  const target = m[2] || '/';
+  return { authority: m[1], target: target.startsWith('/') ? target : `/${target}` };
 }
 
 export class RawGetPool {
@@ -43,24 +58,28 @@ export class RawGetPool {
   private readonly scratch = Buffer.allocUnsafe(HEAD_MAX);
   private closed = false;
 
-  constructor(private readonly host: string, private readonly port: number, private readonly timeoutMs: number) {}
+  constructor(private readonly host: string, private readonly port: number, private readonly timeouts: Timeouts) {}
 
-  /** GETs bytes [start, end] of `url` into dest[0..], calling onData as they land. */
-  get(url: URL, start: number, end: number, ifMatch: string | undefined, dest: Buffer,
+  /** GETs bytes [start, end] of the presigned `url` into dest[0..], calling onData as they land. */
+  get(url: string, start: number, end: number, ifMatch: string | undefined, dest: Buffer,
     onData: (from: number, to: number) => void, signal?: AbortSignal): Promise<void> {
+    const { authority, target } = requestTarget(url);
     return new Promise<void>((resolve, reject) => {
-      const socket = this.idle.pop() ?? this.open();
+      const reused = this.idle.pop();
+      const socket = reused ?? this.open();
       socket.ref();
       let settled = false;
+      const dog = new Watchdog(this.timeouts, (phase, ms) => socket.destroy(new DeadlineError(phase, ms)));
       const onAbort = (): void => {
         socket.destroy(Object.assign(new Error('cancelled'), { name: 'AbortError' }));
       };
       const req: Request = {
         dest, length: end - start + 1, got: 0, partial: undefined, headDone: false, status: 0, errorBody: undefined,
-        errorLeft: 0, keepAlive: true, onData,
+        errorLeft: 0, keepAlive: true, dog, onData,
         done: (err) => {
           if (settled) return;
           settled = true;
+          dog.stop();
           signal?.removeEventListener('abort', onAbort);
           this.current.delete(socket);
           if (err || !req.keepAlive || this.closed) {
@@ -76,7 +95,15 @@ export class RawGetPool {
       this.current.set(socket, req);
       if (signal?.aborted) return req.done(Object.assign(new Error('cancelled'), { name: 'AbortError' }));
       signal?.addEventListener('abort', onAbort, { once: true });
-      socket.write(`GET ${url.pathname}${url.search} HTTP/1.1\r\nHost: ${url.host}\r\nRange: bytes=${start}-${end}\r\n`
+      if (reused) {
+        dog.arm('firstByte');
+      } else {
+        dog.arm('connect');
+        socket.once('connect', () => {
+          if (!settled) dog.arm('firstByte');
+        });
+      }
+      socket.write(`GET ${target} HTTP/1.1\r\nHost: ${authority}\r\nRange: bytes=${start}-${end}\r\n`
         + `${ifMatch ? `If-Match: ${ifMatch}\r\n` : ''}User-Agent: modelrepo\r\n\r\n`);
     });
   }
@@ -101,7 +128,6 @@ export class RawGetPool {
       },
     });
     self.socket = socket;
-    socket.setTimeout(this.timeoutMs, () => socket.destroy(Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' })));
     socket.on('error', (err) => this.current.get(socket)?.done(err));
     socket.on('close', () => {
       const i = this.idle.indexOf(socket);
@@ -124,6 +150,7 @@ export class RawGetPool {
       socket.destroy(); // bytes nobody asked for: this connection cannot be trusted any more
       return;
     }
+    req.dog.arm('receive');
     try {
       if (!req.headDone) {
         this.parseHead(req, Buffer.from(buf.buffer, buf.byteOffset, n));

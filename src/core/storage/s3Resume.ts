@@ -33,7 +33,8 @@ export const partCount = (size: number, partSize: number): number => Math.max(1,
 export const partLength = (size: number, partSize: number, n: number): number => Math.min(partSize, size - (n - 1) * partSize);
 
 /** Multipart uploads whose key starts with `fullPrefix` (all pages). */
-export async function listUploads(ctx: S3Context, fullPrefix: string, action: string, object: string): Promise<PartialUpload[]> {
+export async function listUploads(ctx: S3Context, fullPrefix: string, action: string, object: string,
+  signal?: AbortSignal): Promise<PartialUpload[]> {
   const out: PartialUpload[] = [];
   let keyMarker: string | undefined;
   let uploadIdMarker: string | undefined;
@@ -41,7 +42,7 @@ export async function listUploads(ctx: S3Context, fullPrefix: string, action: st
     for (;;) {
       const page = await ctx.client.send(new ListMultipartUploadsCommand({
         Bucket: ctx.bucket, Prefix: fullPrefix, KeyMarker: keyMarker, UploadIdMarker: uploadIdMarker,
-      }));
+      }), { abortSignal: signal });
       for (const u of page.Uploads ?? []) {
         if (u.Key && u.UploadId) out.push({ key: u.Key, uploadId: u.UploadId, initiated: u.Initiated });
       }
@@ -55,13 +56,13 @@ export async function listUploads(ctx: S3Context, fullPrefix: string, action: st
 }
 
 /** All parts stored for an upload (ListParts is paged by 1000). */
-export async function listParts(ctx: S3Context, fullKey: string, uploadId: string): Promise<Map<number, StoredPart>> {
+export async function listParts(ctx: S3Context, fullKey: string, uploadId: string, signal?: AbortSignal): Promise<Map<number, StoredPart>> {
   const parts = new Map<number, StoredPart>();
   let marker: string | undefined;
   for (;;) {
     const page = await ctx.client.send(new ListPartsCommand({
       Bucket: ctx.bucket, Key: fullKey, UploadId: uploadId, PartNumberMarker: marker,
-    }));
+    }), { abortSignal: signal });
     for (const p of page.Parts ?? []) {
       if (p.PartNumber !== undefined) parts.set(p.PartNumber, { size: p.Size ?? 0, etag: unquote(p.ETag).toLowerCase() });
     }
@@ -86,15 +87,15 @@ function layoutOf(parts: Map<number, StoredPart>, size: number, guesses: number[
 
 /** An upload of this key that this local file can continue, with its stored parts. */
 export async function findResumable(ctx: S3Context, key: string, size: number, mtimeMs: number,
-  partSize: number): Promise<ResumePlan | undefined> {
+  partSize: number, signal?: AbortSignal): Promise<ResumePlan | undefined> {
   const fullKey = ctx.fullKey(key);
-  const uploads = (await listUploads(ctx, fullKey, 'upload', key))
+  const uploads = (await listUploads(ctx, fullKey, 'upload', key, signal))
     .filter((u) => u.key === fullKey && (!u.initiated || u.initiated.getTime() + MTIME_SLACK_MS >= mtimeMs))
     .sort((a, b) => (b.initiated?.getTime() ?? 0) - (a.initiated?.getTime() ?? 0));
   for (const u of uploads) {
     let parts: Map<number, StoredPart>;
     try {
-      parts = await listParts(ctx, fullKey, u.uploadId);
+      parts = await listParts(ctx, fullKey, u.uploadId, signal);
     } catch (e) {
       if (isNoSuchUpload(e)) continue; // finished or aborted meanwhile
       throw toRepoError(e, 'upload', key, ctx.endpointLabel);

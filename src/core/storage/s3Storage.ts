@@ -1,22 +1,29 @@
 // The S3 backend of the Storage interface (storage.ts), tested against Ceph RGW. This module wires
 // the pieces: client and key mapping (s3Client.ts), conditional writes and links (s3Links.ts),
 // resumable multipart uploads (s3Upload.ts, s3Parts.ts, s3Resume.ts), stream uploads (s3StreamUpload.ts),
-// parallel downloads (s3Download.ts) and error mapping (s3Errors.ts). Keys are relative to bucket + prefix.
+// parallel downloads (s3Download.ts), checksum tags (s3Checksum.ts) and error mapping (s3Errors.ts).
+// Keys are relative to bucket + prefix; a key that URL normalization would change is refused as
+// Unsafe before any request (s3Keys.ts), and every request keeps the connection's deadlines (s3Http.ts).
 import { Readable } from 'node:stream';
 import {
-  DeleteObjectsCommand, GetObjectCommand, HeadObjectCommand, ListBucketsCommand, ListObjectsV2Command, PutObjectCommand,
+  DeleteObjectsCommand, GetObjectCommand, HeadObjectCommand, ListBucketsCommand, PutObjectCommand,
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { RepoError } from '../errors';
 import type { S3ConnectionConfig } from '../connections/types';
-import type { ListOptions, ListPage, ObjectInfo, PutOptions, Storage } from './storage';
+import type {
+  DownloadOptions, LinkExpectation, ListOptions, ListPage, ObjectInfo, PutOptions, Storage, UploadOptions,
+} from './storage';
 import { BufferPool } from './s3Buffers';
+import { readChecksum } from './s3Checksum';
 import { createS3Context } from './s3Client';
 import type { S3ClientOptions } from './s3Client';
 import { downloadFile } from './s3Download';
 import type { DownloadTuning } from './s3Download';
 import { isInvalidRange, isNotFound, toRepoError } from './s3Errors';
-import { bodyBytes, conditionalPut, deleteLink, readLink, unquote, writeLink } from './s3Links';
+import { checkKey } from './s3Keys';
+import { conditionalPut, deleteLink, readLink, unquote, writeLink } from './s3Links';
+import { cappedBody, listPage, readerOf } from './s3Objects';
 import { abortUploads, listParts, listPartialUploads, listUploads } from './s3Resume';
 import { uploadStream } from './s3StreamUpload';
 import { uploadFile } from './s3Upload';
@@ -49,43 +56,42 @@ export function createS3Storage(cfg: S3ConnectionConfig, options: S3StorageOptio
   const pool = new BufferPool(options.memoryBudget ?? 96 * MiB);
   const uploadTuning: UploadTuning = { parallel: 8, ...options.upload, pool };
   const downloadTuning: DownloadTuning = { chunkSize: 16 * MiB, parallel: 4, rawSockets: true, ...options.download, pool };
-  const fail = (e: unknown, action: string, key: string): RepoError => toRepoError(e, action, key, ctx.endpointLabel);
+  // An abort can surface as a broken body or connection: the caller's signal says what it was.
+  const fail = (e: unknown, action: string, key: string, signal?: AbortSignal): RepoError =>
+    (signal?.aborted ? new RepoError('Aborted', action, key, 'cancelled', { cause: e }) : toRepoError(e, action, key, ctx.endpointLabel));
+  const keyed = <A extends unknown[], R>(action: string, f: (key: string, ...rest: A) => Promise<R>) =>
+    (key: string, ...rest: A): Promise<R> => {
+      try {
+        checkKey(key, action);
+      } catch (e) {
+        return Promise.reject(e);
+      }
+      return f(key, ...rest);
+    };
 
   return {
     kind: 's3',
     root: ctx.root,
 
     async list(prefix: string, opts: ListOptions = {}): Promise<ListPage> {
-      const full = ctx.fullKey(prefix);
       try {
-        const out = await client.send(new ListObjectsV2Command({
-          Bucket: bucket, Prefix: full, Delimiter: opts.delimited === false ? undefined : '/',
-          MaxKeys: opts.limit, ContinuationToken: opts.cursor,
-        }), { abortSignal: opts.signal });
-        return {
-          prefixes: (out.CommonPrefixes ?? []).flatMap((p) => (p.Prefix ? [ctx.relativeKey(p.Prefix)] : [])),
-          // A zero-byte "folder" object some consoles create for the prefix itself is not an entry.
-          objects: (out.Contents ?? []).filter((o) => o.Key && !(o.Key === full && full.endsWith('/'))).map((o) => ({
-            key: ctx.relativeKey(o.Key ?? ''), size: o.Size ?? 0, modified: o.LastModified ?? new Date(0), etag: unquote(o.ETag),
-          })),
-          cursor: out.IsTruncated && out.NextContinuationToken ? out.NextContinuationToken : undefined,
-        };
+        return await listPage(ctx, prefix, opts);
       } catch (e) {
-        throw fail(e, 'list', `${ctx.root}/${prefix}`);
+        throw fail(e, 'list', `${ctx.root}/${prefix}`, opts.signal);
       }
     },
 
-    async stat(key: string, signal?: AbortSignal): Promise<ObjectInfo | undefined> {
+    stat: keyed('read', async (key: string, signal?: AbortSignal): Promise<ObjectInfo | undefined> => {
       try {
         const out = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: ctx.fullKey(key) }), { abortSignal: signal });
         return { key, size: out.ContentLength ?? 0, modified: out.LastModified ?? new Date(0), etag: unquote(out.ETag) };
       } catch (e) {
         if (isNotFound(e)) return undefined;
-        throw fail(e, 'read', key);
+        throw fail(e, 'read', key, signal);
       }
-    },
+    }),
 
-    async read(key: string, range?: { start: number; end?: number }, signal?: AbortSignal): Promise<Readable> {
+    read: keyed('read', async (key: string, range?: { start: number; end?: number }, signal?: AbortSignal): Promise<Readable> => {
       if (range && (range.start < 0 || (range.end !== undefined && range.end < range.start))) {
         throw new RepoError('InvalidRef', 'read', key, `bad byte range ${range.start}-${range.end ?? ''}`);
       }
@@ -93,31 +99,39 @@ export function createS3Storage(cfg: S3ConnectionConfig, options: S3StorageOptio
         const out = await client.send(new GetObjectCommand({
           Bucket: bucket, Key: ctx.fullKey(key), Range: range ? `bytes=${range.start}-${range.end ?? ''}` : undefined,
         }), { abortSignal: signal });
-        return out.Body as Readable;
+        return readerOf(ctx, out.Body as Readable, key, signal);
       } catch (e) {
         // A range starting at or past the end reads nothing, as on a filesystem.
         if (range && isInvalidRange(e)) return Readable.from([]);
-        throw fail(e, 'read', key);
+        throw fail(e, 'read', key, signal);
       }
-    },
+    }),
 
-    async readText(key: string, signal?: AbortSignal): Promise<string | undefined> {
+    readText: keyed('read', async (key: string, signal?: AbortSignal): Promise<string | undefined> => {
       try {
         const out = await client.send(new GetObjectCommand({ Bucket: bucket, Key: ctx.fullKey(key) }), { abortSignal: signal });
-        return (await bodyBytes(out.Body)).toString('utf8');
+        return (await cappedBody(out.Body as Readable, out.ContentLength, key)).toString('utf8');
       } catch (e) {
         if (isNotFound(e)) return undefined;
-        throw fail(e, 'read', key);
+        throw fail(e, 'read', key, signal);
       }
-    },
+    }),
 
-    async putText(key: string, body: string, opts: PutOptions = {}): Promise<ObjectInfo> {
+    putText: keyed('write', async (key: string, body: string, opts: PutOptions = {}): Promise<ObjectInfo> => {
       const contentType = opts.contentType ?? (key.endsWith('.json') ? 'application/json' : 'text/plain; charset=utf-8');
       const size = Buffer.byteLength(body);
       let etag: string;
-      if (opts.ifAbsent) {
-        const res = await conditionalPut(ctx, { key, body, expect: { absent: true }, contentType, action: 'write', signal: opts.signal });
-        if (!('etag' in res)) throw new RepoError('Exists', 'write', key, 'it already exists');
+      if (opts.ifAbsent && opts.ifMatch !== undefined) {
+        throw new RepoError('InvalidRef', 'write', key, 'ifAbsent and ifMatch cannot both be given');
+      }
+      if (opts.ifAbsent || opts.ifMatch !== undefined) {
+        const expect = opts.ifMatch !== undefined ? { token: opts.ifMatch } : { absent: true as const };
+        const res = await conditionalPut(ctx, { key, body, expect, contentType, action: 'write', signal: opts.signal });
+        if (!('etag' in res)) {
+          if (opts.ifAbsent) throw new RepoError('Exists', 'write', key, 'it already exists');
+          throw new RepoError('Conflict', 'write', key, res.conflict ? 'it was changed by someone else' : 'it was deleted by someone else',
+            { details: { currentToken: res.conflict?.etag } });
+        }
         etag = res.etag;
       } else {
         try {
@@ -125,18 +139,28 @@ export function createS3Storage(cfg: S3ConnectionConfig, options: S3StorageOptio
             { abortSignal: opts.signal });
           etag = unquote(out.ETag);
         } catch (e) {
-          throw fail(e, 'write', key);
+          throw fail(e, 'write', key, opts.signal);
         }
       }
       return { key, size, modified: new Date(), etag };
-    },
+    }),
 
-    uploadFile: (key, localPath, opts = {}) => pool.run(() => uploadFile(ctx, key, localPath, opts, uploadTuning)),
-    uploadStream: (key, body, size, opts = {}) => pool.run(() => uploadStream(ctx, key, body, size, opts, uploadTuning)),
-    downloadFile: (key, localPath, opts = {}) => pool.run(() => downloadFile(ctx, key, localPath, opts, downloadTuning)),
-    abortUploads: (key) => abortUploads(ctx, key),
+    uploadFile: keyed('upload', (key, localPath: string, opts: UploadOptions = {}) =>
+      pool.run(() => uploadFile(ctx, key, localPath, opts, uploadTuning))),
+    uploadStream: (key, body, size, opts = {}) => {
+      try {
+        checkKey(key, 'upload');
+      } catch (e) {
+        body.destroy();
+        return Promise.reject(e);
+      }
+      return pool.run(() => uploadStream(ctx, key, body, size, opts, uploadTuning));
+    },
+    downloadFile: keyed('download', (key, localPath: string, opts: DownloadOptions = {}) =>
+      pool.run(() => downloadFile(ctx, key, localPath, opts, downloadTuning))),
+    abortUploads: keyed('abort uploads of', (key) => abortUploads(ctx, key)),
     listPartialUploads: (prefix) => listPartialUploads(ctx, prefix),
-    readChecksum: async () => undefined,
+    readChecksum: keyed('read the checksum of', (key, signal?: AbortSignal) => readChecksum(ctx, key, signal)),
 
     async partialUploadState(key: string): Promise<PartialUploadState[]> {
       const fullKey = ctx.fullKey(key);
@@ -155,6 +179,7 @@ export function createS3Storage(cfg: S3ConnectionConfig, options: S3StorageOptio
     },
 
     async delete(keys: readonly string[], signal?: AbortSignal): Promise<void> {
+      for (const k of keys) checkKey(k, 'delete');
       for (let i = 0; i < keys.length; i += 1000) {
         const batch = keys.slice(i, i + 1000);
         let errors;
@@ -164,7 +189,7 @@ export function createS3Storage(cfg: S3ConnectionConfig, options: S3StorageOptio
           }), { abortSignal: signal });
           errors = out.Errors ?? [];
         } catch (e) {
-          throw fail(e, 'delete', batch.length === 1 ? batch[0] : `${batch.length} objects in ${ctx.root}`);
+          throw fail(e, 'delete', batch.length === 1 ? batch[0] : `${batch.length} objects in ${ctx.root}`, signal);
         }
         const bad = errors.filter((er) => er.Code !== 'NoSuchKey');
         if (bad.length > 0) {
@@ -175,11 +200,12 @@ export function createS3Storage(cfg: S3ConnectionConfig, options: S3StorageOptio
       }
     },
 
-    readLink: (key, signal) => readLink(ctx, key, signal),
-    writeLink: (key, target, expect, meta) => writeLink(ctx, key, target, expect, meta),
-    deleteLink: (key, expect) => deleteLink(ctx, key, expect),
+    readLink: keyed('read link', (key, signal?: AbortSignal) => readLink(ctx, key, signal)),
+    writeLink: keyed('write link', (key, target: string, expect: LinkExpectation, meta?: Record<string, string>) =>
+      writeLink(ctx, key, target, expect, meta)),
+    deleteLink: keyed('delete link', (key, expect: { readonly token: string }) => deleteLink(ctx, key, expect)),
 
-    async shareUrl(key: string, expiresInSeconds: number): Promise<string> {
+    shareUrl: keyed('share', async (key: string, expiresInSeconds: number): Promise<string> => {
       if (!(expiresInSeconds >= 1 && expiresInSeconds <= MAX_PRESIGN_SECONDS)) {
         throw new RepoError('Config', 'share', key, `the expiry must be between 1 second and 7 days (got ${expiresInSeconds})`);
       }
@@ -189,14 +215,14 @@ export function createS3Storage(cfg: S3ConnectionConfig, options: S3StorageOptio
       } catch (e) {
         throw fail(e, 'share', key);
       }
-    },
+    }),
 
     async listBuckets(signal?: AbortSignal): Promise<string[]> {
       try {
         const out = await client.send(new ListBucketsCommand({}), { abortSignal: signal });
         return (out.Buckets ?? []).flatMap((b) => (b.Name ? [b.Name] : [])).sort();
       } catch (e) {
-        throw fail(e, 'list buckets of', ctx.endpointLabel);
+        throw fail(e, 'list buckets of', ctx.endpointLabel, signal);
       }
     },
 
@@ -206,3 +232,4 @@ export function createS3Storage(cfg: S3ConnectionConfig, options: S3StorageOptio
     },
   };
 }
+

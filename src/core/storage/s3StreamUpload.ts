@@ -6,15 +6,18 @@
 // the length and sha256 match, and aborted on any error, mismatch or cancel. Memory stays within the
 // storage's budget: parts that do not fit it go one at a time through a pipe (sent once: an SDK retry
 // cannot replay a stream, and neither can this code, so such a failure fails the upload).
+// The sha256 is tagged on the object (s3Checksum.ts): inline with a single PUT, else right after
+// the multipart upload completes.
 import type { Readable } from 'node:stream';
 import { CreateMultipartUploadCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import type { StreamUploadOptions, UploadResult } from './storage';
+import { tagChecksum, withInlineTag } from './s3Checksum';
 import type { S3Context } from './s3Client';
 import { toRepoError } from './s3Errors';
 import { PartPipe, PartQueue, STREAM_CHUNK } from './s3Parts';
 import type { CompletedPart, PartTarget } from './s3Parts';
 import { choosePartSize, partCount, partLength } from './s3Resume';
-import { META_PART, META_SHA, META_SIZE, SINGLE_PUT_MAX, aborted, complete, dropUpload } from './s3Upload';
+import { META_PART, META_SHA, META_SIZE, SINGLE_PUT_MAX, aborted, complete, createUpload, dropUpload } from './s3Upload';
 import type { UploadTuning } from './s3Upload';
 import { BodyReader } from './streamBody';
 
@@ -61,10 +64,10 @@ async function singlePut(job: StreamJob): Promise<string> {
   try {
     await job.reader.fill(buf, size);
     const sha256 = await job.reader.finish(opts.expectedSha256);
-    await ctx.client.send(new PutObjectCommand({
-      Bucket: ctx.bucket, Key: ctx.fullKey(key), Body: buf.subarray(0, size), ContentLength: size,
+    await withInlineTag(ctx, sha256, (Tagging) => ctx.client.send(new PutObjectCommand({
+      Bucket: ctx.bucket, Key: ctx.fullKey(key), Body: buf.subarray(0, size), ContentLength: size, Tagging,
       Metadata: { [META_SIZE]: String(size), [META_SHA]: sha256 },
-    }), { abortSignal: opts.signal });
+    }), { abortSignal: opts.signal }));
     opts.onProgress?.({ stored: size, total: size, resumed: 0 });
     return sha256;
   } finally {
@@ -75,11 +78,9 @@ async function singlePut(job: StreamJob): Promise<string> {
 async function multipart(job: StreamJob): Promise<string> {
   const { ctx, key, size, partSize, opts } = job;
   const fullKey = ctx.fullKey(key);
-  // No abort signal here: an abort mid-call could leave an upload whose id never came back.
-  const out = await ctx.client.send(new CreateMultipartUploadCommand({
+  const uploadId = await createUpload(ctx, key, new CreateMultipartUploadCommand({
     Bucket: ctx.bucket, Key: fullKey, Metadata: { [META_SIZE]: String(size), [META_PART]: String(partSize) },
-  }));
-  const uploadId = out.UploadId ?? '';
+  }), opts.signal);
   try {
     const target: PartTarget = { ctx, key, uploadId, signal: opts.signal };
     const fitting = Math.floor(job.tuning.pool.budget / partSize) - 1;
@@ -88,6 +89,7 @@ async function multipart(job: StreamJob): Promise<string> {
     const sha256 = await job.reader.finish(opts.expectedSha256);
     if (opts.signal?.aborted) throw aborted(key);
     await complete(ctx, key, size, uploadId, parts);
+    await tagChecksum(ctx, key, sha256, opts.signal);
     return sha256;
   } catch (e) {
     await dropUpload(ctx, fullKey, uploadId).catch(() => undefined);

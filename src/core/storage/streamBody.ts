@@ -7,6 +7,7 @@ import type { Readable } from 'node:stream';
 import { RepoError, isAbort } from '../errors';
 
 const EMPTY = Buffer.alloc(0);
+const ignore = (): void => undefined;
 
 function asBuffer(v: unknown): Buffer {
   if (Buffer.isBuffer(v)) return v;
@@ -28,6 +29,9 @@ export class BodyReader {
   constructor(private readonly body: Readable, private readonly key: string, readonly size: number,
     private readonly signal?: AbortSignal) {
     this.it = body[Symbol.asyncIterator]();
+    // The iterator listens for errors only once it is first read: until then, an abort (or a source
+    // that fails early) would be an uncaught 'error' event. The error still reaches the next read.
+    body.on('error', ignore);
     if (signal?.aborted) this.onAbort();
     else signal?.addEventListener('abort', this.onAbort, { once: true });
   }
