@@ -105,7 +105,7 @@ export async function downloadFile(ctx: S3Context, key: string, localPath: strin
     if (opts.signal?.aborted) throw abortedError();
     if (expected !== undefined && sha256 !== expected) {
       throw new RepoError('Integrity', 'download', key, `sha256 of the downloaded bytes is ${sha256}, expected ${expected}`,
-        { details: { sha256, expected } });
+        { details: { expected, actual: sha256 } });
     }
     await partial.commit(localPath, 'download');
     partial = undefined;

@@ -96,8 +96,8 @@ export interface DownloadOptions {
   readonly signal?: AbortSignal;
   readonly onProgress?: (p: { readonly stored: number; readonly total: number; readonly resumed?: number }) => void;
   readonly concurrency?: number;
-  /** The file at localPath is replaced only when the bytes have this sha256; else Integrity, and
-   *  whatever was at localPath before is left as it was. */
+  /** The file at localPath is replaced only when the bytes have this sha256; else Integrity (details
+   *  { expected, actual }), and whatever was at localPath before is left as it was. */
   readonly expectedSha256?: string;
 }
 
