@@ -67,7 +67,8 @@ export async function newPlace(kind: BackendKind, id: string, secrets: Secrets, 
   const c: Ctx = {
     b, work, dest: join(work, 'dest'), files: join(work, 'files'), elsewhere: join(work, 'elsewhere'), kubeconfig, secrets,
     ref: (model, selector = '') => `${b.repo}/${model}${selector}`,
-    mustNotExist: [PWNED_ABS, PWNED_DEEP], state: {},
+    // Where the S3-only traversal names would land (a folder cannot hold such names).
+    mustNotExist: kind === 's3' ? [PWNED_ABS, PWNED_DEEP] : [], state: {},
     cli: (args, env) => runner(c, args, env),
   };
   return c;

@@ -48,6 +48,15 @@ export async function publish(c: Ctx, model: string, version: string, files: Fil
   await c.b.put(`${model}/${version}/${RECORD}`, typeof spoiled === 'string' ? spoiled : `${JSON.stringify(spoiled, null, 2)}\n`);
 }
 
+/** Many files at once (32 writes in flight), then the record unless `record` is false (another tool's version). */
+export async function publishParallel(c: Ctx, model: string, version: string, files: Files, record = true): Promise<void> {
+  const entries = Object.entries(files);
+  for (let i = 0; i < entries.length; i += 32) {
+    await Promise.all(entries.slice(i, i + 32).map(([name, body]) => c.b.put(`${model}/${version}/${name}`, body)));
+  }
+  if (record) await c.b.put(`${model}/${version}/${RECORD}`, `${JSON.stringify(recordOf(model, version, files), null, 2)}\n`);
+}
+
 /** An upload marker as a running upload writes it (the version is unfinished). */
 export async function pending(c: Ctx, model: string, version: string, files: Files): Promise<void> {
   await legacy(c, model, version, files);
