@@ -16,9 +16,9 @@ import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { dropBucket, s3Backend } from '../helpers/hostile/backends';
 import { newPlace, outputProblems, placeProblems, removePlace, SECRETS_EXTRA, snapshot, untouched } from '../helpers/hostile/place';
 import type { Snapshot } from '../helpers/hostile/place';
-import { childEnv, prepareUnprivileged, runRow, showRun } from '../helpers/hostile/runCli';
 import { run } from '../helpers/childRun';
 import type { Run } from '../helpers/childRun';
+import { childEnv, prepareUnprivileged, runRow, showRun } from '../helpers/hostile/runCli';
 import type { RowRun } from '../helpers/hostile/runCli';
 import { TABLES } from '../helpers/hostile/tables';
 import type { BackendKind, Ctx, Row, Secrets, Table } from '../helpers/hostile/types';
@@ -60,7 +60,7 @@ after(() => {
 
 /** The CLI for setups that need the product itself (an upload that attaches its checksums). */
 const setupCli = (c: Ctx, args: readonly string[], env: Record<string, string> = {}): Promise<Run> =>
-  run(process.execPath, [CLI, ...args, ...c.b.args], { cwd: join(c.work, 'cwd'), env: { ...childEnv(c, { id: 'setup', title: '', cmd: () => [], exit: 0 }), ...env } });
+  run(process.execPath, [CLI, ...args, ...c.b.args], { cwd: join(c.work, 'cwd'), env: childEnv(c, env) });
 
 const asList = <T>(x: T | readonly T[] | undefined): readonly T[] => (x === undefined ? [] : Array.isArray(x) ? x as readonly T[] : [x as T]);
 
@@ -119,7 +119,12 @@ function tableSuite(table: Table, kind: BackendKind, index: number): void {
       if (current) await removePlace(current.c);
       current = undefined;
       const c = await newPlace(kind, row.id, SECRETS, setupCli, (prefix) => s3Backend(client!, S3!, bucket!, prefix));
-      await row.setup?.(c);
+      try {
+        await row.setup?.(c);
+      } catch (e) {
+        await removePlace(c);
+        throw e;
+      }
       const base = await snapshot(c);
       current = { setup: row.setup, c, base, last: base };
       return c;

@@ -63,13 +63,13 @@ const downloading = /downloading .*[1-9][0-9.]* MiB \//;
 
 const rows: Row[] = [
   { id: 'P01', title: 'SIGTERM during an upload exits 143 and leaves no multipart upload and no version', setup: bigLocal, cmd: upload,
-    env: PROGRESS, drive: { kind: 'signal', signal: 'SIGTERM', when: uploading }, exit: 143, check: noUploadLeft },
+    env: PROGRESS, drive: { kind: 'signal', signal: 'SIGTERM', when: uploading }, exit: 143, message: /cancel|terminat/i, check: noUploadLeft },
   { id: 'P02', title: 'SIGINT during an upload exits 130 and leaves nothing of it', setup: bigLocal, cmd: upload,
     env: PROGRESS, drive: { kind: 'signal', signal: 'SIGINT', when: uploading }, exit: 130, message: /cancel/i, check: noUploadLeft },
   { id: 'P03', title: 'SIGINT during a download exits 130 and leaves the destination as it was', setup: bigStored, cmd: download,
     env: PROGRESS, drive: { kind: 'signal', signal: 'SIGINT', when: downloading }, exit: 130, message: /cancel/i },
   { id: 'P04', title: 'SIGTERM during a download exits 143 and leaves the destination as it was', setup: bigStored, cmd: download,
-    env: PROGRESS, drive: { kind: 'signal', signal: 'SIGTERM', when: downloading }, exit: 143 },
+    env: PROGRESS, drive: { kind: 'signal', signal: 'SIGTERM', when: downloading }, exit: 143, message: /cancel|terminat/i },
   { id: 'P05', title: 'resolve | head -1 (stdout closed early) is quiet and exits 0', setup: manyFiles,
     cmd: (c) => ['resolve', c.ref(MODEL, `@${V1}`)], drive: { kind: 'head' }, exit: 0, stdout: /^1\.0/, check: quiet },
   { id: 'P06', title: 'ls | head -1 (stdout closed early) is quiet and exits 0', setup: manyFiles,

@@ -18,12 +18,15 @@ export interface RowRun extends Run {
 
 const NOBODY = 65534;
 
-export function childEnv(c: Ctx, row: Row): NodeJS.ProcessEnv {
+/** Nothing from this machine's keys, aliases or cluster; the planted secrets instead (a Hub token, a
+ *  session token and a kubeconfig with a bearer token), the backend's keys, then the row's own. */
+export function childEnv(c: Ctx, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   return {
     ...withoutKeys(/^(AWS_|MC_HOST_|S3_ENDPOINT|MODELREPO_|KUBECONFIG|HF_)/),
     HOME: join(c.work, 'home'), MODELREPO_USER: 'hostile@catalogue',
     HF_TOKEN: c.secrets.hfToken, AWS_SESSION_TOKEN: c.secrets.sessionToken, KUBECONFIG: c.kubeconfig,
-    ...c.b.env, ...(row.env?.(c) ?? {}),
+    AWS_SECRET_ACCESS_KEY: c.secrets.s3SecretKey,
+    ...c.b.env, ...extra,
   };
 }
 
@@ -47,7 +50,7 @@ export function prepareUnprivileged(c: Ctx, row: Row): SpawnOptions {
 
 function once(cli: string, args: readonly string[], c: Ctx, row: Row, extra: SpawnOptions): Promise<RowRun> {
   const deadline = row.deadlineMs ?? 60_000;
-  const child = spawn(process.execPath, [cli, ...args], { cwd: join(c.work, 'cwd'), env: childEnv(c, row), stdio: ['ignore', 'pipe', 'pipe'], ...extra });
+  const child = spawn(process.execPath, [cli, ...args], { cwd: join(c.work, 'cwd'), env: childEnv(c, row.env?.(c)), stdio: ['ignore', 'pipe', 'pipe'], ...extra });
   return new Promise((resolve, reject) => {
     let stdout = '';
     let stderr = '';
