@@ -65,9 +65,10 @@ export interface ResolvedRef {
 
 export interface TagInfo {
   readonly model: string;
-  /** The tag's name; the escaped form (showName), for display only, when `problem` says the name
-   *  itself is refused. */
+  /** The tag's name; the escaped form (showName), for display only, when `refused` is set. */
   readonly name: string;
+  /** The name itself is refused (unsafe): the tag cannot be used at all, only named. */
+  readonly refused?: boolean;
   /** Link text as stored (`v2`, `../2024-03-20/llama-3-8b.Q5_K_M.gguf`), with control and invisible
    *  characters escaped as in showName (a well-formed link has none); accepted back as an expectation. */
   readonly target: string;

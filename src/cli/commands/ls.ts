@@ -71,7 +71,9 @@ async function listModel(ctx: CommandContext, s: Session, model: string): Promis
   const all: VersionInfo[] = await s.repo.listVersions(model, { includePending: true, signal: ctx.signal });
   const refused: Refused = all.filter((v) => v.problem).map((v) => ({ name: v.name, reason: v.problem ?? '' }));
   const versions = all.filter((v) => !v.problem);
-  const tags: TagInfo[] = await s.repo.listTags(model, ctx.signal);
+  const allTags: TagInfo[] = await s.repo.listTags(model, ctx.signal);
+  for (const t of allTags) if (t.refused) refused.push({ name: `tag ${t.name}`, reason: t.problem ?? '' });
+  const tags = allTags.filter((t) => !t.refused);
   const files = new Map<string, ArtifactInfo[]>();
   for (const v of versions) files.set(v.name, usable(await s.repo.listArtifacts(model, v.name, ctx.signal), refused));
   ctx.out.data({

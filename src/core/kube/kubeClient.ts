@@ -8,7 +8,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type * as ClientNodeModule from '@kubernetes/client-node' with { 'resolution-mode': 'import' };
 import type { CoreV1Api, KubernetesObjectApi } from '@kubernetes/client-node' with { 'resolution-mode': 'import' };
-import { isAbort, RepoError } from '../errors';
+import { isAbort, registerSecret, RepoError } from '../errors';
 import { resolveTimeouts, showSeconds } from '../timeouts';
 import type { Timeouts } from '../timeouts';
 import { loadKubeconfig } from './kubeconfigFile';
@@ -72,7 +72,7 @@ export async function openKube(opts: KubeOptions, action: string): Promise<KubeS
   const context = kc.getCurrentContext();
   const cluster = kc.getCurrentCluster();
   if (!cluster) throw new RepoError('Config', action, 'the cluster', `the context '${context}' in ${file} names no cluster`);
-  const server = cluster.server;
+  const server = checkedServer(cluster.server, context, file, action);
   limitConnect(kc, timeouts.connectMs);
   const answerMs = timeouts.connectMs + timeouts.firstByteMs;
   const timeoutMs = opts.timeoutMs ?? Math.max(DEFAULT_TIMEOUT_MS, answerMs);
@@ -87,6 +87,24 @@ export async function openKube(opts: KubeOptions, action: string): Promise<KubeS
   const error = (e: unknown, act: string, object: string): RepoError =>
     toKubeError(e, act, object, { server, context, timeoutMs, connectMs: timeouts.connectMs, signal: opts.signal });
   return { k8s, objects, core: new k8s.CoreV1Api(config), server, context, namespace, error };
+}
+
+/** The API server URL, refused when it is not a URL or carries credentials (they would end up in
+ *  messages, and client-node refuses such URLs anyway): keys belong in the user entry. */
+function checkedServer(server: string, context: string, file: string, action: string): string {
+  let url: URL;
+  try {
+    url = new URL(server);
+  } catch {
+    throw new RepoError('Config', action, 'the cluster', `the cluster of context '${context}' in ${file} has a server that is not a URL`);
+  }
+  if (url.username || url.password) {
+    registerSecret(decodeURIComponent(url.password));
+    registerSecret(url.password);
+    throw new RepoError('Config', action, 'the cluster',
+      `the server URL of context '${context}' in ${file} carries a user name or password: put credentials in the kubeconfig's user entry instead`);
+  }
+  return server;
 }
 
 interface ErrorContext {

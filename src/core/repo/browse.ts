@@ -152,7 +152,7 @@ export async function listTags(storage: Storage, model: string, signal?: AbortSi
   const { names, refused } = await view.tagListing();
   const tags = await mapLimit(names, MARKER_CONCURRENCY, async (name): Promise<TagInfo> =>
     (await describeTag(view, name)) ?? { model, name, target: '', token: '', problem: 'the tag vanished while it was being read' });
-  const bad = refused.map((r): TagInfo => ({ model, name: r.name, target: '', token: '', problem: `refused: ${r.reason}` }));
+  const bad = refused.map((r): TagInfo => ({ model, name: r.name, target: '', token: '', refused: true, problem: r.reason }));
   return [...tags, ...bad].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
