@@ -48,10 +48,10 @@ export async function fsReadChecksum(root: FsRoot, key: string): Promise<string 
   const sidePath = scratchPath(abs, CHECKSUM_SUFFIX);
   const sideKey = key.slice(0, key.lastIndexOf('/') + 1) + path.basename(sidePath);
   const [data, side] = await Promise.all([lstatOrUndefined(abs, key, action), lstatOrUndefined(sidePath, key, action)]);
-  if (!side || !data) return undefined; // no checksum attached, or a sidecar whose file is gone
-  if (data.isDirectory() || (data.isSymbolicLink() && isTagKey(key))) return undefined;
+  if (!data || data.isDirectory() || (data.isSymbolicLink() && isTagKey(key))) return undefined; // a sidecar whose file is gone
   const dataWhy = refusalReason(data);
   if (dataWhy) throw unsafe(action, key, dataWhy);
+  if (!side) return undefined; // no checksum attached: written by another tool
   const sideWhy = refusalReason(side);
   if (sideWhy) throw unsafe(action, key, sideWhy, sideKey);
   const raw = await readSmall(sidePath, MAX_SIDECAR);

@@ -127,8 +127,21 @@ export class FsRoot {
     return 'ok';
   }
 
-  /** Path of `key` when every folder above it is real; undefined when one of them is missing. */
+  /** Whether the repository folder exists (a key in a missing folder is simply missing). */
+  async exists(action: string): Promise<boolean> {
+    try {
+      await this.realRoot(action);
+      return true;
+    } catch (e) {
+      if (e instanceof RepoError && e.code === 'NotFound') return false;
+      throw e;
+    }
+  }
+
+  /** Path of `key` when every folder above it is real; undefined when one of them (or the repository
+   *  folder) is missing. */
   async checkedPath(key: string, action: string): Promise<string | undefined> {
+    if (!(await this.exists(action))) return undefined;
     const abs = await this.pathOf(key, action);
     return (await this.folders(key, segments(key).length - 1, action)) === 'ok' ? abs : undefined;
   }

@@ -57,7 +57,10 @@ async function entries(root: FsRoot, prefix: string, delimited: boolean, signal?
     });
     for (const sub of below ?? []) await walk(sub, '');
   };
-  await walk(cut >= 0 ? prefix.slice(0, cut + 1) : '', prefix.slice(cut + 1));
+  const dirKey = cut >= 0 ? prefix.slice(0, cut + 1) : '';
+  // Listing the root of a missing repository folder is NotFound; a folder inside it is just empty.
+  if (dirKey !== '' && !(await root.exists('list'))) return [];
+  await walk(dirKey, prefix.slice(cut + 1));
   return out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
 }
 

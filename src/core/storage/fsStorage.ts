@@ -125,7 +125,7 @@ export function createFsStorage(cfg: FsConnectionConfig): Storage {
   }
 
   async function del(keys: readonly string[], signal?: AbortSignal): Promise<void> {
-    if (keys.length === 0 || !(await fs.realRoot('delete').then(() => true, () => false))) return;
+    if (keys.length === 0 || !(await fs.exists('delete'))) return;
     const dirs = new Set<string>();
     for (const key of keys) {
       throwIfAborted(signal, 'delete', key);

@@ -181,6 +181,7 @@ export async function fsAbortUploads(root: FsRoot, key: string): Promise<void> {
 
 /** Keys with a partial upload under `prefix` (a folder prefix ending in '/' or any key prefix). */
 export async function fsListPartialUploads(root: FsRoot, prefix: string): Promise<string[]> {
+  if (!(await root.exists('list partial uploads in'))) return [];
   const cut = prefix.lastIndexOf('/');
   const out: string[] = [];
   const walk = async (dirKey: string): Promise<void> => {
