@@ -13,7 +13,7 @@ import type { Stats } from 'node:fs';
 import * as path from 'node:path';
 import { RepoError } from '../errors';
 import type { FsRoot } from './fsConfine';
-import { isTagKey, readSmall, refusalReason, unsafe } from './fsConfine';
+import { isTagKey, readSmall, refusalReason, unsafe } from './fsSafeOpen';
 import { CHECKSUM_SUFFIX, TMP_SUFFIX, errno, fsError, randomSuffix, scratchPath } from './fsPaths';
 
 const MAX_SIDECAR = 4096;

@@ -16,54 +16,20 @@
 //     the check and that call can make it act (metadata read, an unlink, a rename of our own temp file,
 //     an empty folder created or removed) in the folder the symlink points at. Reads and newly created
 //     files are verified through their descriptor on Linux; elsewhere they are only checked before and
-//     (for reads) by inode after the open.
+//     (for reads) by inode after the open, and folders are listed by path right after the check.
+//   - the rename() that publishes a temp file goes by path too: a folder swapped in that instant makes
+//     the rename fail (our temp file is not there) unless the swapper planted a file of the same random
+//     name in the other folder, in which case only their own file moves within that folder.
 //   - hard links cannot be told from the original file; with fs.protected_hardlinks=1 (the Linux
 //     default) a writer can only hard-link files it owns or may write.
-import { constants as C, existsSync, promises as fsp } from 'node:fs';
+import { promises as fsp } from 'node:fs';
 import type { Stats } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import * as path from 'node:path';
 import { RepoError } from '../errors';
-import { TAGS_DIR } from '../layout';
 import { showName } from '../names';
 import { errno, fsError, keyPath } from './fsPaths';
-
-const NOFOLLOW = C.O_NOFOLLOW ?? 0;
-const NONBLOCK = C.O_NONBLOCK ?? 0;
-const DIRECTORY = C.O_DIRECTORY ?? 0;
-/** Flags of every read open: no symlink followed, no FIFO waited on. */
-export const READ_FLAGS = C.O_RDONLY | NOFOLLOW | NONBLOCK;
-/** Flags of every file this backend creates: a new file, never through a symlink at that name. */
-export const CREATE_FLAGS = C.O_WRONLY | C.O_CREAT | C.O_EXCL | NOFOLLOW;
-/** Opens an existing scratch file (a partial) for appending, never through a symlink. */
-export const UPDATE_FLAGS = C.O_RDWR | NOFOLLOW | NONBLOCK;
-
-const PROC_FD = process.platform === 'linux' && existsSync('/proc/self/fd') ? '/proc/self/fd' : undefined;
-
-export const LINK_REASON = 'a symbolic link; folder repositories follow links only in tags/';
-
-/** Why a directory entry is refused (anything but a folder or a regular file), or undefined. */
-export function refusalReason(st: Pick<Stats, 'isSymbolicLink' | 'isFIFO' | 'isSocket' | 'isBlockDevice' | 'isCharacterDevice' | 'isFile' | 'isDirectory'>):
-  string | undefined {
-  if (st.isFile() || st.isDirectory()) return undefined;
-  if (st.isSymbolicLink()) return LINK_REASON;
-  if (st.isFIFO()) return 'a FIFO, not a regular file';
-  if (st.isSocket()) return 'a socket, not a regular file';
-  if (st.isBlockDevice() || st.isCharacterDevice()) return 'a device, not a regular file';
-  return 'not a regular file';
-}
-
-/** `<model>/tags/<tag>`: the one place where a symlink is part of the layout. */
-export function isTagKey(key: string): boolean {
-  const segs = key.split('/');
-  return segs.length === 3 && segs[1] === TAGS_DIR && segs[0] !== '' && segs[2] !== '';
-}
-
-/** The Unsafe error for `key`; `where` is the refused entry on the way when it is not the key itself. */
-export function unsafe(action: string, key: string, reason: string, where?: string): RepoError {
-  const what = where !== undefined && where !== key ? `${showName(where)} is ${reason}` : `it is ${reason}`;
-  return new RepoError('Unsafe', action, showName(key), what, { details: { key, refused: where ?? key } });
-}
+import { CREATE_FLAGS, DIR_FLAGS, LINK_REASON, PROC_FD, READ_FLAGS, UPDATE_FLAGS, refusalReason, unsafe, verifyOpened } from './fsSafeOpen';
 
 export function isBelow(root: string, p: string): boolean {
   return p !== root && p.startsWith(root.endsWith(path.sep) ? root : root + path.sep);
@@ -231,9 +197,12 @@ export class FsRoot {
   async withDir<T>(key: string, action: string, fn: (dirPath: string) => Promise<T>): Promise<T | undefined> {
     const abs = await this.pathOf(key, action);
     if (await this.folders(key, segments(key).length, action) !== 'ok') return undefined;
+    // Without /proc there is no way to read a folder through its descriptor: read it by path, checked
+    // just before (Windows cannot open a folder as a file anyway).
+    if (!PROC_FD) return fn(abs);
     let fh: FileHandle;
     try {
-      fh = await fsp.open(abs, C.O_RDONLY | DIRECTORY | NOFOLLOW | NONBLOCK);
+      fh = await fsp.open(abs, DIR_FLAGS);
     } catch (e) {
       if (['ELOOP', 'EMLINK', 'ENOTDIR'].includes(errno(e) ?? '')) {
         const st = await fsp.lstat(abs).catch(() => undefined);
@@ -245,7 +214,7 @@ export class FsRoot {
     }
     try {
       await verifyOpened(fh, abs, action, key, await fh.stat());
-      return await fn(PROC_FD ? `${PROC_FD}/${fh.fd}` : abs);
+      return await fn(`${PROC_FD}/${fh.fd}`);
     } finally {
       await fh.close().catch(() => undefined);
     }
@@ -304,54 +273,5 @@ export class FsRoot {
         return; // not empty, gone already, or not ours to remove
       }
     }
-  }
-}
-
-/** Checks that an opened descriptor is the file at `abs` (Linux: its /proc path; elsewhere: the inode
- *  at `abs` now). A mismatch means a folder on the way was swapped for a symlink after the check. */
-async function verifyOpened(fh: FileHandle, abs: string, action: string, key: string, st: Stats): Promise<void> {
-  if (PROC_FD) {
-    const real = await fsp.readlink(`${PROC_FD}/${fh.fd}`).catch(() => undefined);
-    if (real === undefined || real === abs || real === `${abs} (deleted)`) return;
-    // A case-folding folder shows the stored spelling: accept only the same file by inode.
-    if (real.toLowerCase() !== abs.toLowerCase()) throw unsafe(action, key, 'reached through a symbolic link (the folder changed while it was opened)');
-  }
-  const now = await fsp.lstat(abs).catch(() => undefined);
-  if (now && (now.ino !== st.ino || now.dev !== st.dev)) {
-    throw unsafe(action, key, 'reached through a symbolic link (the folder changed while it was opened)');
-  }
-}
-
-/** Reads a small scratch file (a sidecar) without following a symlink or waiting on a FIFO; undefined
- *  when it is missing, not a regular file, or larger than `max`. */
-export async function readSmall(abs: string, max: number): Promise<Buffer | undefined> {
-  let fh: FileHandle;
-  try {
-    fh = await fsp.open(abs, READ_FLAGS);
-  } catch {
-    return undefined;
-  }
-  try {
-    const st = await fh.stat();
-    if (!st.isFile() || st.size > max) return undefined;
-    return await readAll(fh, max);
-  } catch {
-    return undefined;
-  } finally {
-    await fh.close().catch(() => undefined);
-  }
-}
-
-/** Reads an open file to its end, at most `max` bytes; undefined when it holds more. */
-export async function readAll(fh: FileHandle, max: number): Promise<Buffer | undefined> {
-  const chunks: Buffer[] = [];
-  let total = 0;
-  for (;;) {
-    const buf = Buffer.allocUnsafe(Math.min(1 << 20, max + 1 - total));
-    const { bytesRead } = await fh.read(buf, 0, buf.length, total);
-    if (bytesRead === 0) return Buffer.concat(chunks, total);
-    chunks.push(buf.subarray(0, bytesRead));
-    total += bytesRead;
-    if (total > max) return undefined;
   }
 }

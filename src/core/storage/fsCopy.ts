@@ -5,7 +5,7 @@ import type { Hash } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { RepoError } from '../errors';
-import { CREATE_FLAGS } from './fsConfine';
+import { CREATE_FLAGS } from './fsSafeOpen';
 import { TMP_SUFFIX, randomSuffix, scratchPath } from './fsPaths';
 
 export const CHUNK = 1 << 20;

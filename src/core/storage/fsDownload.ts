@@ -17,7 +17,7 @@ import { RepoError, isAbort } from '../errors';
 import { DOWNLOAD_PARTIAL_SUFFIX, DOWNLOAD_SIDECAR_SUFFIX } from './storage';
 import type { DownloadOptions, ObjectInfo } from './storage';
 import type { FsRoot } from './fsConfine';
-import { CREATE_FLAGS, UPDATE_FLAGS, readSmall } from './fsConfine';
+import { CREATE_FLAGS, UPDATE_FLAGS, readSmall } from './fsSafeOpen';
 import { MODE_BITS, copyRange, hashRange, sameTail, writeJsonAtomic } from './fsCopy';
 import { objectInfo } from './fsList';
 import { fsError, scratchPath, throwIfAborted } from './fsPaths';

@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { RepoError } from '../errors';
 import type { LinkExpectation, LinkInfo } from './storage';
 import type { FsRoot } from './fsConfine';
-import { readAll, readSmall, refusalReason, unsafe } from './fsConfine';
+import { readAll, readSmall, refusalReason, unsafe } from './fsSafeOpen';
 import { withLock } from './fsLock';
 import { META_SUFFIX, TMP_SUFFIX, errno, fsError, randomSuffix, scratchPath } from './fsPaths';
 

@@ -7,7 +7,7 @@ import type { Stats } from 'node:fs';
 import * as path from 'node:path';
 import type { ListOptions, ListPage, ObjectInfo } from './storage';
 import type { FsRoot } from './fsConfine';
-import { isTagKey, refusalReason } from './fsConfine';
+import { isTagKey, refusalReason } from './fsSafeOpen';
 import { errno, fsError, isScratchName, throwIfAborted } from './fsPaths';
 
 const DEFAULT_PAGE = 1000;

@@ -21,7 +21,7 @@ import type { FsRoot } from './fsConfine';
 import { writeChecksum } from './fsChecksum';
 import { CHUNK, MODE_BITS, copyRange, hashRange, sameTail, writeAll, writeJsonAtomic } from './fsCopy';
 import { PARTIAL_SUFFIX, SIDECAR_SUFFIX, TMP_SUFFIX, errno, fsError, isScratchName, randomSuffix, scratchPath, throwIfAborted } from './fsPaths';
-import { readSmall } from './fsConfine';
+import { readSmall } from './fsSafeOpen';
 import { BodyReader } from './streamBody';
 
 interface Sidecar {
@@ -91,9 +91,15 @@ export async function fsUploadFile(root: FsRoot, key: string, localPath: string,
         return abs;
       }
       await removeQuietly(partial);
-      out = await root.createFile(partial, key, 'upload');
-      const side: Sidecar = { localPath: path.resolve(localPath), size: local.size, mtimeMs: local.mtimeMs };
-      await writeJsonAtomic(sidecar, side, (tmp) => root.createFile(tmp, key, 'upload'));
+      try {
+        out = await root.createFile(partial, key, 'upload');
+        const side: Sidecar = { localPath: path.resolve(localPath), size: local.size, mtimeMs: local.mtimeMs };
+        await writeJsonAtomic(sidecar, side, (tmp) => root.createFile(tmp, key, 'upload'));
+      } catch (e) {
+        await out?.close().catch(() => undefined); // within() may try again
+        out = undefined;
+        throw e;
+      }
       return abs;
     });
     const dst = out as FileHandle;
