@@ -112,6 +112,13 @@ export class FsRoot {
     return (await this.folders(key, segments(key).length - 1, action)) === 'ok' ? abs : undefined;
   }
 
+  /** Path of the folder `dirKey` when it and every folder above it are real; undefined when missing. */
+  async checkedDir(dirKey: string, action: string): Promise<string | undefined> {
+    if (!(await this.exists(action))) return undefined;
+    const abs = await this.pathOf(dirKey, action);
+    return (await this.folders(dirKey, segments(dirKey).length, action)) === 'ok' ? abs : undefined;
+  }
+
   /** Path of `key` for a write: the folders above it are created one level at a time, never through a
    *  symlink, then checked again. */
   async writablePath(key: string, action: string): Promise<string> {

@@ -2,12 +2,14 @@
 // recursive, paged by a cursor that is the last key returned. Folders are read through their opened
 // descriptor (fsConfine.ts) and never entered through a symlink. An entry that is a symlink (outside
 // `<model>/tags/`), a FIFO, a socket or a device is left out and reported in `refused` with the reason.
+// Entries are classified by their directory entry type; only the objects of the page returned are
+// lstat'ed (for size, time and etag), after their folder is checked again.
 import { promises as fsp } from 'node:fs';
-import type { Stats } from 'node:fs';
+import type { Dirent, Stats } from 'node:fs';
 import * as path from 'node:path';
 import type { ListOptions, ListPage, ObjectInfo } from './storage';
 import type { FsRoot } from './fsConfine';
-import { isTagKey, refusalReason } from './fsSafeOpen';
+import { LINK_REASON, isTagKey, refusalReason } from './fsSafeOpen';
 import { errno, fsError, isScratchName, throwIfAborted } from './fsPaths';
 
 const DEFAULT_PAGE = 1000;
@@ -17,9 +19,15 @@ export function objectInfo(key: string, st: Stats): ObjectInfo {
 }
 
 type Entry =
-  | { readonly key: string; readonly kind: 'dir' }
-  | { readonly key: string; readonly kind: 'object'; readonly st: Stats }
+  | { readonly key: string; readonly kind: 'dir' | 'object' }
   | { readonly key: string; readonly kind: 'refused'; readonly reason: string };
+
+/** What a directory entry is, from its type alone. */
+function classify(ent: Dirent, key: string): Entry['kind'] | string {
+  if (ent.isDirectory()) return 'dir';
+  if (ent.isFile() || (ent.isSymbolicLink() && isTagKey(key))) return 'object';
+  return ent.isSymbolicLink() ? LINK_REASON : refusalReason(ent) ?? 'not a regular file';
+}
 
 /** All entries one level down (delimited) or all files below (recursive) matching `prefix`, by key. */
 async function entries(root: FsRoot, prefix: string, delimited: boolean, signal?: AbortSignal): Promise<Entry[]> {
@@ -39,19 +47,11 @@ async function entries(root: FsRoot, prefix: string, delimited: boolean, signal?
       for (const ent of ents) {
         if (!ent.name.startsWith(filter) || isScratchName(ent.name)) continue;
         const key = dirKey + ent.name;
-        let st: Stats | undefined;
-        if (!ent.isDirectory()) {
-          st = await fsp.lstat(path.join(dirPath, ent.name)).catch(() => undefined);
-          if (!st) continue; // gone since readdir
-        }
-        if (ent.isDirectory() || st?.isDirectory()) {
-          if (delimited) out.push({ key: `${key}/`, kind: 'dir' });
-          else subdirs.push(`${key}/`);
-        } else if (st && (st.isFile() || (st.isSymbolicLink() && isTagKey(key)))) {
-          out.push({ key, kind: 'object', st });
-        } else if (st) {
-          out.push({ key, kind: 'refused', reason: refusalReason(st) ?? 'not a regular file' });
-        }
+        const kind = classify(ent, key);
+        if (kind === 'dir' && !delimited) subdirs.push(`${key}/`);
+        else if (kind === 'dir') out.push({ key: `${key}/`, kind });
+        else if (kind === 'object') out.push({ key, kind });
+        else out.push({ key, kind: 'refused', reason: kind });
       }
       return subdirs;
     });
@@ -74,11 +74,26 @@ export async function listPage(root: FsRoot, prefix: string, options: ListOption
   const prefixes: string[] = [];
   const objects: ObjectInfo[] = [];
   const refused: { key: string; reason: string }[] = [];
+  const checked = new Map<string, Promise<string | undefined>>();
   for (const e of page) {
     if (e.kind === 'dir') prefixes.push(e.key);
-    else if (e.kind === 'object') objects.push(objectInfo(e.key, e.st));
-    else refused.push({ key: e.key, reason: e.reason });
+    else if (e.kind === 'refused') refused.push({ key: e.key, reason: e.reason });
+    else {
+      // The folder is checked again (once per folder of the page) before its entries are lstat'ed.
+      const dirKey = e.key.slice(0, e.key.lastIndexOf('/') + 1);
+      let dir = checked.get(dirKey);
+      if (!dir) {
+        dir = root.checkedDir(dirKey, 'list');
+        checked.set(dirKey, dir);
+      }
+      const d = await dir;
+      const st = d === undefined ? undefined : await fsp.lstat(path.join(d, e.key.slice(dirKey.length))).catch(() => undefined);
+      if (!st) continue; // gone since it was listed
+      const why = st.isFile() || (st.isSymbolicLink() && isTagKey(e.key)) ? undefined : refusalReason(st) ?? 'a folder now';
+      if (why) refused.push({ key: e.key, reason: why });
+      else objects.push(objectInfo(e.key, st));
+    }
   }
   const cursor = rest.length > limit ? page[page.length - 1].key : undefined;
-  return refused.length > 0 ? { prefixes, objects, refused, cursor } : { prefixes, objects, cursor };
+  return refused.length > 0 ? { prefixes, objects, refused: refused.sort((a, b) => (a.key < b.key ? -1 : 1)), cursor } : { prefixes, objects, cursor };
 }

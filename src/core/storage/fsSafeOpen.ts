@@ -74,7 +74,7 @@ export async function readSmall(abs: string, max: number): Promise<Buffer | unde
   try {
     const st = await fh.stat();
     if (!st.isFile() || st.size > max) return undefined;
-    return await readAll(fh, max);
+    return await readAll(fh, max, st.size);
   } catch {
     return undefined;
   } finally {
@@ -82,16 +82,19 @@ export async function readSmall(abs: string, max: number): Promise<Buffer | unde
   }
 }
 
-/** Reads an open file to its end, at most `max` bytes; undefined when it holds more. */
-export async function readAll(fh: FileHandle, max: number): Promise<Buffer | undefined> {
+/** Reads an open file to its end, at most `max` bytes; undefined when it holds more. `sizeHint` (its
+ *  size from fstat) lets a file that did not grow be read in one call. */
+export async function readAll(fh: FileHandle, max: number, sizeHint = 0): Promise<Buffer | undefined> {
   const chunks: Buffer[] = [];
   let total = 0;
+  let want = Math.min(Math.max(sizeHint + 1, 4096), max + 1);
   for (;;) {
-    const buf = Buffer.allocUnsafe(Math.min(1 << 20, max + 1 - total));
+    const buf = Buffer.allocUnsafe(want);
     const { bytesRead } = await fh.read(buf, 0, buf.length, total);
-    if (bytesRead === 0) return Buffer.concat(chunks, total);
     chunks.push(buf.subarray(0, bytesRead));
     total += bytesRead;
     if (total > max) return undefined;
+    if (bytesRead < buf.length) return Buffer.concat(chunks, total); // a regular file reads short only at its end
+    want = Math.min(1 << 20, max + 1 - total);
   }
 }

@@ -55,7 +55,7 @@ export function createFsStorage(cfg: FsConnectionConfig): Storage {
       const tooBig = (n: string): RepoError => new RepoError('Corrupt', 'read', key,
         `it holds ${n} bytes, more than any record this tool writes (at most ${MAX_TEXT_BYTES})`);
       if (opened.st.size > MAX_TEXT_BYTES) throw tooBig(String(opened.st.size));
-      const bytes = await readAll(opened.fh, MAX_TEXT_BYTES);
+      const bytes = await readAll(opened.fh, MAX_TEXT_BYTES, opened.st.size);
       if (bytes === undefined) throw tooBig('more than that'); // it grew while being read
       return bytes.toString('utf8');
     } catch (e) {
