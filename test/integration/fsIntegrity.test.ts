@@ -77,6 +77,15 @@ describe('folder repository objects', () => {
       assert.equal(await storage.readChecksum('ck/1/a.bin'), undefined);
       assert.equal(st.sha256, sha256(bytes));
     });
+    it('a sidecar left without its file (a crash between the two renames) does not keep a deleted folder alive', async () => {
+      const bytes = Buffer.from('abc');
+      await storage.uploadStream('ck/3/a.bin', Readable.from([bytes]), 3);
+      await storage.uploadStream('ck/3/b.bin', Readable.from([bytes]), 3);
+      await fsp.unlink(abs('ck/3/b.bin')); // as if the process died before renaming b.bin into place
+      assert.equal(await storage.readChecksum('ck/3/b.bin'), undefined, 'an orphan sidecar is no checksum');
+      await storage.delete(['ck/3/a.bin']);
+      await assert.rejects(fsp.access(path.dirname(abs('ck/3/a.bin'))), 'the folder was pruned');
+    });
     it('is undefined for files other tools wrote and after putText replaced the file', async () => {
       await fsp.mkdir(path.dirname(abs('ck/2/x.bin')), { recursive: true });
       await fsp.writeFile(abs('ck/2/x.bin'), 'cp');

@@ -28,7 +28,7 @@ import type { FileHandle } from 'node:fs/promises';
 import * as path from 'node:path';
 import { RepoError } from '../errors';
 import { showName } from '../names';
-import { errno, fsError, keyPath } from './fsPaths';
+import { CHECKSUM_SUFFIX, errno, fsError, keyPath } from './fsPaths';
 import { CREATE_FLAGS, DIR_FLAGS, LINK_REASON, PROC_FD, READ_FLAGS, UPDATE_FLAGS, refusalReason, unsafe, verifyOpened } from './fsSafeOpen';
 
 export function isBelow(root: string, p: string): boolean {
@@ -275,10 +275,25 @@ export class FsRoot {
     for (let d = dir; isBelow(root, d); d = path.dirname(d)) {
       try {
         if (await fsp.realpath(d) !== d) return;
-        await fsp.rmdir(d);
+        await fsp.rmdir(d).catch(async (e) => {
+          if (errno(e) !== 'ENOTEMPTY' && errno(e) !== 'EEXIST') throw e;
+          if (!(await dropOrphanChecksums(d))) throw e;
+          await fsp.rmdir(d);
+        });
       } catch {
         return; // not empty, gone already, or not ours to remove
       }
     }
   }
+}
+
+/** Removes checksum sidecars whose file is gone (a crash between renaming the sidecar and the file);
+ *  true when nothing else is left in `dir`. */
+async function dropOrphanChecksums(dir: string): Promise<boolean> {
+  const names = await fsp.readdir(dir);
+  const orphans = names.filter((n) => n.startsWith('.') && n.endsWith(CHECKSUM_SUFFIX)
+    && !names.includes(n.slice(1, -CHECKSUM_SUFFIX.length)));
+  if (orphans.length !== names.length) return false;
+  await Promise.all(orphans.map((n) => fsp.unlink(path.join(dir, n)).catch(() => undefined)));
+  return true;
 }
