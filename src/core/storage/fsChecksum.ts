@@ -43,35 +43,35 @@ export async function dropChecksum(abs: string): Promise<void> {
 
 export async function fsReadChecksum(root: FsRoot, key: string): Promise<string | undefined> {
   const action = 'read the checksum of';
-  const abs = await root.checkedPath(key, action);
-  if (abs === undefined) return undefined;
-  const sidePath = scratchPath(abs, CHECKSUM_SUFFIX);
-  const sideKey = key.slice(0, key.lastIndexOf('/') + 1) + path.basename(sidePath);
-  const [data, side] = await Promise.all([lstatOrUndefined(abs, key, action), lstatOrUndefined(sidePath, key, action)]);
-  if (!data || data.isDirectory() || (data.isSymbolicLink() && isTagKey(key))) return undefined; // a sidecar whose file is gone
-  const dataWhy = refusalReason(data);
-  if (dataWhy) throw unsafe(action, key, dataWhy);
-  if (!side) return undefined; // no checksum attached: written by another tool
-  const sideWhy = refusalReason(side);
-  if (sideWhy) throw unsafe(action, key, sideWhy, sideKey);
-  const raw = await readSmall(sidePath, MAX_SIDECAR);
-  let parsed: { sha256?: unknown; size?: unknown } | undefined;
-  try {
-    parsed = raw && JSON.parse(raw.toString('utf8')) as typeof parsed;
-  } catch {
-    parsed = undefined;
-  }
-  const sha256 = parsed?.sha256;
-  const size = parsed?.size;
-  if (typeof sha256 !== 'string' || !SHA256_HEX.test(sha256) || typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0) {
-    throw new RepoError('Corrupt', action, key, `its checksum sidecar ${path.basename(sidePath)} is not one this tool wrote (unreadable or malformed)`);
-  }
-  if (size !== data.size) {
-    throw new RepoError('Corrupt', action, key,
-      `the checksum attached when it was stored is for ${size} bytes, but the file now has ${data.size}: it was changed after it was stored`,
-      { details: { recordedSize: size, size: data.size } });
-  }
-  return sha256;
+  return root.at(key, action, async (abs) => {
+    const sidePath = scratchPath(abs, CHECKSUM_SUFFIX);
+    const sideKey = key.slice(0, key.lastIndexOf('/') + 1) + path.basename(sidePath);
+    const [data, side] = await Promise.all([lstatOrUndefined(abs, key, action), lstatOrUndefined(sidePath, key, action)]);
+    if (!data || data.isDirectory() || (data.isSymbolicLink() && isTagKey(key))) return undefined; // a sidecar whose file is gone
+    const dataWhy = refusalReason(data);
+    if (dataWhy) throw unsafe(action, key, dataWhy);
+    if (!side) return undefined; // no checksum attached: written by another tool
+    const sideWhy = refusalReason(side);
+    if (sideWhy) throw unsafe(action, key, sideWhy, sideKey);
+    const raw = await readSmall(sidePath, MAX_SIDECAR);
+    let parsed: { sha256?: unknown; size?: unknown } | undefined;
+    try {
+      parsed = raw && JSON.parse(raw.toString('utf8')) as typeof parsed;
+    } catch {
+      parsed = undefined;
+    }
+    const sha256 = parsed?.sha256;
+    const size = parsed?.size;
+    if (typeof sha256 !== 'string' || !SHA256_HEX.test(sha256) || typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0) {
+      throw new RepoError('Corrupt', action, key, `its checksum sidecar ${path.basename(sidePath)} is not one this tool wrote (unreadable or malformed)`);
+    }
+    if (size !== data.size) {
+      throw new RepoError('Corrupt', action, key,
+        `the checksum attached when it was stored is for ${size} bytes, but the file now has ${data.size}: it was changed after it was stored`,
+        { details: { recordedSize: size, size: data.size } });
+    }
+    return sha256;
+  });
 }
 
 async function lstatOrUndefined(abs: string, key: string, action: string): Promise<Stats | undefined> {

@@ -5,18 +5,17 @@
 import { createHash } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import type { Stats } from 'node:fs';
-import * as path from 'node:path';
 import { RepoError } from '../errors';
 import type { LinkExpectation, LinkInfo } from './storage';
 import type { FsRoot } from './fsConfine';
-import { readAll, readSmall, refusalReason, unsafe } from './fsSafeOpen';
+import { READ_FLAGS, readAll, readSmall, refusalReason, unsafe } from './fsSafeOpen';
 import { withLock } from './fsLock';
 import { META_SUFFIX, TMP_SUFFIX, errno, fsError, randomSuffix, scratchPath } from './fsPaths';
 
 const MAX_LINK_READ = 4096;
 const MAX_META = 64 * 1024;
 
-async function readLinkAt(root: FsRoot, abs: string, key: string): Promise<LinkInfo | undefined> {
+async function readLinkAt(abs: string, key: string): Promise<LinkInfo | undefined> {
   let st: Stats;
   try {
     st = await fsp.lstat(abs);
@@ -29,15 +28,15 @@ async function readLinkAt(root: FsRoot, abs: string, key: string): Promise<LinkI
     target = await fsp.readlink(abs, 'utf8').catch((e) => { throw fsError(e, 'read tag', key); });
   } else if (st.isFile()) {
     // A tag copied from S3 (aws s3 sync) or written by hand: a small file holding the link text.
-    const opened = await root.openFile(key, 'read tag');
-    if (opened === 'missing') return undefined;
-    if (opened === 'dir') throw new RepoError('BrokenLink', 'read tag', key, 'it is a folder, not a link');
+    const fh = await fsp.open(abs, READ_FLAGS).catch((e) => { throw fsError(e, 'read tag', key); });
     try {
-      const text = await readAll(opened.fh, MAX_LINK_READ);
+      const now = await fh.stat();
+      if (!now.isFile()) throw unsafe('read tag', key, refusalReason(now) ?? 'not a link');
+      const text = await readAll(fh, MAX_LINK_READ, now.size);
       if (text === undefined) throw new RepoError('BrokenLink', 'read tag', key, `it is a file of over ${MAX_LINK_READ} bytes, not a link`);
       target = text.toString('utf8');
     } finally {
-      await opened.fh.close();
+      await fh.close();
     }
   } else if (st.isDirectory()) {
     throw new RepoError('BrokenLink', 'read tag', key, 'it is a folder, not a link');
@@ -49,8 +48,7 @@ async function readLinkAt(root: FsRoot, abs: string, key: string): Promise<LinkI
 }
 
 export async function fsReadLink(root: FsRoot, key: string): Promise<LinkInfo | undefined> {
-  const abs = await root.checkedPath(key, 'read tag');
-  return abs === undefined ? undefined : readLinkAt(root, abs, key);
+  return root.at(key, 'read tag', (abs) => readLinkAt(abs, key));
 }
 
 /** What a Conflict reports: the current link text, its token, and the metadata its writer left. */
@@ -69,7 +67,7 @@ async function conflictDetails(abs: string, current: LinkInfo | undefined): Prom
 export async function fsWriteLink(root: FsRoot, key: string, target: string, expect: LinkExpectation,
   meta?: Record<string, string>): Promise<LinkInfo> {
   return withLock(root, key, 'write tag', async (abs) => {
-    const current = await readLinkAt(root, abs, key);
+    const current = await readLinkAt(abs, key);
     const ok = 'absent' in expect ? current === undefined : current?.token === expect.token;
     if (!ok) {
       throw new RepoError('Conflict', 'write tag', key,
@@ -95,22 +93,21 @@ export async function fsWriteLink(root: FsRoot, key: string, target: string, exp
       await fsp.unlink(tmp).catch(() => undefined);
       throw fsError(e, 'write tag', key);
     }
-    const written = await readLinkAt(root, abs, key);
+    const written = await readLinkAt(abs, key);
     if (!written) throw new RepoError('Storage', 'write tag', key, 'the link vanished right after it was written');
     return written;
   });
 }
 
 export async function fsDeleteLink(root: FsRoot, key: string, expect: { readonly token: string }): Promise<void> {
-  const abs = await withLock(root, key, 'delete tag', async (p) => {
-    const current = await readLinkAt(root, p, key);
+  await withLock(root, key, 'delete tag', async (abs) => {
+    const current = await readLinkAt(abs, key);
     if (current?.token !== expect.token) {
       throw new RepoError('Conflict', 'delete tag', key,
-        current ? `it now points at '${current.target}'` : 'it no longer exists', { details: await conflictDetails(p, current) });
+        current ? `it now points at '${current.target}'` : 'it no longer exists', { details: await conflictDetails(abs, current) });
     }
-    await fsp.unlink(p).catch((e) => { throw fsError(e, 'delete tag', key); });
-    await fsp.unlink(scratchPath(p, META_SUFFIX)).catch(() => undefined);
-    return p;
+    await fsp.unlink(abs).catch((e) => { throw fsError(e, 'delete tag', key); });
+    await fsp.unlink(scratchPath(abs, META_SUFFIX)).catch(() => undefined);
   });
-  await root.pruneEmpty(path.dirname(abs));
+  await root.pruneEmpty(key.slice(0, key.lastIndexOf('/') + 1));
 }

@@ -3,7 +3,7 @@
 // descriptor (fsConfine.ts) and never entered through a symlink. An entry that is a symlink (outside
 // `<model>/tags/`), a FIFO, a socket or a device is left out and reported in `refused` with the reason.
 // Entries are classified by their directory entry type; only the objects of the page returned are
-// lstat'ed (for size, time and etag), after their folder is checked again.
+// lstat'ed (for size, time and etag), through their folder reached again.
 import { promises as fsp } from 'node:fs';
 import type { Dirent, Stats } from 'node:fs';
 import * as path from 'node:path';
@@ -64,6 +64,25 @@ async function entries(root: FsRoot, prefix: string, delimited: boolean, signal?
   return out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
 }
 
+/** lstat of the page's objects, one folder at a time, each reached again safely. */
+async function statPage(root: FsRoot, keys: readonly string[]): Promise<Map<string, Stats>> {
+  const byDir = new Map<string, string[]>();
+  for (const key of keys) {
+    const dirKey = key.slice(0, key.lastIndexOf('/') + 1);
+    byDir.set(dirKey, [...(byDir.get(dirKey) ?? []), key]);
+  }
+  const out = new Map<string, Stats>();
+  for (const [dirKey, inDir] of byDir) {
+    await root.withDir(dirKey, 'list', async (dirPath) => {
+      for (const key of inDir) {
+        const st = await fsp.lstat(path.join(dirPath, key.slice(dirKey.length))).catch(() => undefined);
+        if (st) out.set(key, st); // else gone since it was listed
+      }
+    });
+  }
+  return out;
+}
+
 export async function listPage(root: FsRoot, prefix: string, options: ListOptions = {}): Promise<ListPage> {
   const all = await entries(root, prefix, options.delimited !== false, options.signal);
   const after = options.cursor;
@@ -71,24 +90,16 @@ export async function listPage(root: FsRoot, prefix: string, options: ListOption
   const rest = start < 0 ? [] : all.slice(start);
   const limit = Math.max(1, options.limit ?? DEFAULT_PAGE);
   const page = rest.slice(0, limit);
+  const stats = await statPage(root, page.filter((e) => e.kind === 'object').map((e) => e.key));
   const prefixes: string[] = [];
   const objects: ObjectInfo[] = [];
   const refused: { key: string; reason: string }[] = [];
-  const checked = new Map<string, Promise<string | undefined>>();
   for (const e of page) {
     if (e.kind === 'dir') prefixes.push(e.key);
     else if (e.kind === 'refused') refused.push({ key: e.key, reason: e.reason });
     else {
-      // The folder is checked again (once per folder of the page) before its entries are lstat'ed.
-      const dirKey = e.key.slice(0, e.key.lastIndexOf('/') + 1);
-      let dir = checked.get(dirKey);
-      if (!dir) {
-        dir = root.checkedDir(dirKey, 'list');
-        checked.set(dirKey, dir);
-      }
-      const d = await dir;
-      const st = d === undefined ? undefined : await fsp.lstat(path.join(d, e.key.slice(dirKey.length))).catch(() => undefined);
-      if (!st) continue; // gone since it was listed
+      const st = stats.get(e.key);
+      if (!st) continue;
       const why = st.isFile() || (st.isSymbolicLink() && isTagKey(e.key)) ? undefined : refusalReason(st) ?? 'a folder now';
       if (why) refused.push({ key: e.key, reason: why });
       else objects.push(objectInfo(e.key, st));

@@ -6,47 +6,42 @@ import { promises as fsp } from 'node:fs';
 import * as os from 'node:os';
 import { RepoError } from '../errors';
 import type { FsRoot } from './fsConfine';
-import { LOCK_SUFFIX, TMP_SUFFIX, errno, fsError, randomSuffix, scratchPath } from './fsPaths';
+import { LOCK_SUFFIX, TMP_SUFFIX, errno, randomSuffix, scratchPath } from './fsPaths';
 
 export const STALE_MS = 30_000;
 const GIVE_UP_MS = 60_000;
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-/** Runs `fn` with the path of `key` while holding its lock (the folders above it created safely). */
+/** Runs `fn` with the path of `key` (its folder created and reached safely) while holding its lock. */
 export async function withLock<T>(root: FsRoot, key: string, action: string, fn: (abs: string) => Promise<T>): Promise<T> {
-  const started = Date.now();
-  let delay = 2;
-  let abs: string;
-  let lockPath: string;
-  for (;;) {
-    try {
-      abs = await root.within(key, action, async (p) => {
-        const fh = await root.createFile(scratchPath(p, LOCK_SUFFIX), key, action);
+  return root.within(key, action, async (abs) => {
+    const lockPath = scratchPath(abs, LOCK_SUFFIX);
+    const started = Date.now();
+    for (let delay = 2; ; delay = Math.min(delay * 2, 50)) {
+      try {
+        const fh = await root.createFile(lockPath, key, action);
         try {
           await fh.writeFile(`${os.hostname()} ${process.pid} ${new Date().toISOString()}\n`);
         } finally {
           await fh.close();
         }
-        return p;
-      });
-      lockPath = scratchPath(abs, LOCK_SUFFIX);
-      break;
-    } catch (e) {
-      if (errno(e) !== 'EEXIST') throw fsError(e, action, key);
+        break;
+      } catch (e) {
+        if (errno(e) !== 'EEXIST') throw e;
+      }
+      await breakIfStale(lockPath);
+      if (Date.now() - started > GIVE_UP_MS) {
+        throw new RepoError('Storage', 'lock', key, `another writer has held its lock for over ${GIVE_UP_MS / 1000} s`);
+      }
+      await sleep(delay + Math.random() * delay);
     }
-    await breakIfStale(scratchPath(await root.pathOf(key, action), LOCK_SUFFIX));
-    if (Date.now() - started > GIVE_UP_MS) {
-      throw new RepoError('Storage', 'lock', key, `another writer has held its lock for over ${GIVE_UP_MS / 1000} s`);
+    try {
+      return await fn(abs);
+    } finally {
+      await fsp.unlink(lockPath).catch(() => undefined);
     }
-    await sleep(delay + Math.random() * delay);
-    delay = Math.min(delay * 2, 50);
-  }
-  try {
-    return await fn(abs);
-  } finally {
-    await fsp.unlink(lockPath).catch(() => undefined);
-  }
+  });
 }
 
 async function breakIfStale(lockPath: string): Promise<void> {

@@ -1,6 +1,6 @@
 // Opening entries of a folder repository safely: the flags every open uses (no symlink followed, no
 // FIFO waited on, new files created exclusively), which entries are refused and why, the Unsafe error
-// naming them, and the check that an opened descriptor is the file that was meant (fsConfine.ts).
+// naming them (fsConfine.ts and fsWalk.ts use them).
 import { constants as C, existsSync, promises as fsp } from 'node:fs';
 import type { Stats } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
@@ -45,21 +45,6 @@ export function isTagKey(key: string): boolean {
 export function unsafe(action: string, key: string, reason: string, where?: string): RepoError {
   const what = where !== undefined && where !== key ? `${showName(where)} is ${reason}` : `it is ${reason}`;
   return new RepoError('Unsafe', action, showName(key), what, { details: { key, refused: where ?? key } });
-}
-
-/** Checks that an opened descriptor is the file at `abs` (Linux: its /proc path; elsewhere: the inode
- *  at `abs` now). A mismatch means a folder on the way was swapped for a symlink after the check. */
-export async function verifyOpened(fh: FileHandle, abs: string, action: string, key: string, st: Stats): Promise<void> {
-  if (PROC_FD) {
-    const real = await fsp.readlink(`${PROC_FD}/${fh.fd}`).catch(() => undefined);
-    if (real === undefined || real === abs || real === `${abs} (deleted)`) return;
-    // A case-folding folder shows the stored spelling: accept only the same file by inode.
-    if (real.toLowerCase() !== abs.toLowerCase()) throw unsafe(action, key, 'reached through a symbolic link (the folder changed while it was opened)');
-  }
-  const now = await fsp.lstat(abs).catch(() => undefined);
-  if (now && (now.ino !== st.ino || now.dev !== st.dev)) {
-    throw unsafe(action, key, 'reached through a symbolic link (the folder changed while it was opened)');
-  }
 }
 
 /** Reads a small scratch file (a sidecar) without following a symlink or waiting on a FIFO; undefined

@@ -28,17 +28,17 @@ export function createFsStorage(cfg: FsConnectionConfig): Storage {
   const fs = new FsRoot(path.resolve(cfg.path));
 
   async function stat(key: string): Promise<ObjectInfo | undefined> {
-    const abs = await fs.checkedPath(key, 'stat');
-    if (abs === undefined) return undefined;
-    try {
-      const st = await fsp.lstat(abs);
-      if (st.isDirectory()) return undefined;
-      if (st.isFile() || (st.isSymbolicLink() && isTagKey(key))) return objectInfo(key, st); // a tag: the link itself
-      throw unsafe('stat', key, refusalReason(st) ?? 'not a regular file');
-    } catch (e) {
-      if (errno(e) === 'ENOENT' || errno(e) === 'ENOTDIR') return undefined;
-      throw fsError(e, 'stat', key);
-    }
+    return fs.at(key, 'stat', async (abs) => {
+      try {
+        const st = await fsp.lstat(abs);
+        if (st.isDirectory()) return undefined;
+        if (st.isFile() || (st.isSymbolicLink() && isTagKey(key))) return objectInfo(key, st); // a tag: the link itself
+        throw unsafe('stat', key, refusalReason(st) ?? 'not a regular file');
+      } catch (e) {
+        if (errno(e) === 'ENOENT' || errno(e) === 'ENOTDIR') return undefined;
+        throw fsError(e, 'stat', key);
+      }
+    });
   }
 
   async function read(key: string, range?: { start: number; end?: number }, signal?: AbortSignal): Promise<Readable> {
@@ -131,15 +131,16 @@ export function createFsStorage(cfg: FsConnectionConfig): Storage {
     for (const key of keys) {
       throwIfAborted(signal, 'delete', key);
       // Only the folders above are checked: unlinking a symlink or a FIFO removes that entry itself.
-      const abs = await fs.checkedPath(key, 'delete');
-      if (abs === undefined) continue;
-      try {
-        await fsp.unlink(abs);
-      } catch (e) {
-        if (errno(e) !== 'ENOENT' && errno(e) !== 'ENOTDIR') throw fsError(e, 'delete', key);
-      }
-      await dropChecksum(abs);
-      dirs.add(path.dirname(abs));
+      const found = await fs.at(key, 'delete', async (abs) => {
+        try {
+          await fsp.unlink(abs);
+        } catch (e) {
+          if (errno(e) !== 'ENOENT' && errno(e) !== 'ENOTDIR') throw fsError(e, 'delete', key);
+        }
+        await dropChecksum(abs);
+        return true;
+      });
+      if (found) dirs.add(key.slice(0, key.lastIndexOf('/') + 1));
     }
     // Deepest first, so a parent is tried after its children.
     for (const d of [...dirs].sort((a, b) => b.length - a.length)) await fs.pruneEmpty(d);

@@ -71,6 +71,11 @@ async function resumable(root: FsRoot, key: string, partial: string, sidecar: st
   return undefined;
 }
 
+/** Removes the scratch files of `key` named by `names` (suffixes of scratchPath), quietly. */
+async function dropScratch(root: FsRoot, key: string, ...suffixes: string[]): Promise<void> {
+  await root.at(key, 'upload', (abs) => removeQuietly(...suffixes.map((s) => scratchPath(abs, s)))).catch(() => undefined);
+}
+
 export async function fsUploadFile(root: FsRoot, key: string, localPath: string, options: UploadOptions = {}): Promise<UploadResult> {
   const signal = options.signal;
   throwIfAborted(signal, 'upload', key);
@@ -78,31 +83,26 @@ export async function fsUploadFile(root: FsRoot, key: string, localPath: string,
   const total = local.size;
   const keep = options.resumable !== false;
   const hash = createHash('sha256');
-  let partial = '';
-  let sidecar = '';
   let out: FileHandle | undefined;
   try {
-    const dest = await root.within(key, 'upload', async (abs) => {
-      partial = scratchPath(abs, PARTIAL_SUFFIX);
-      sidecar = scratchPath(abs, SIDECAR_SUFFIX);
+    // The partial (an earlier run's, or a new one) is opened in its folder; the copy needs no folder.
+    out = await root.within(key, 'upload', async (abs) => {
+      const partial = scratchPath(abs, PARTIAL_SUFFIX);
+      const sidecar = scratchPath(abs, SIDECAR_SUFFIX);
       const earlier = keep ? await resumable(root, key, partial, sidecar, local, src) : undefined;
-      if (earlier) {
-        out = earlier.fh;
-        return abs;
-      }
+      if (earlier) return earlier.fh;
       await removeQuietly(partial);
+      const fh = await root.createFile(partial, key, 'upload');
       try {
-        out = await root.createFile(partial, key, 'upload');
         const side: Sidecar = { localPath: path.resolve(localPath), size: local.size, mtimeMs: local.mtimeMs };
         await writeJsonAtomic(sidecar, side, (tmp) => root.createFile(tmp, key, 'upload'));
+        return fh;
       } catch (e) {
-        await out?.close().catch(() => undefined); // within() may try again
-        out = undefined;
+        await fh.close().catch(() => undefined); // within() may try again
         throw e;
       }
-      return abs;
     });
-    const dst = out as FileHandle;
+    const dst = out;
     const offset = (await dst.stat()).size;
     await hashRange(src, offset, hash, signal);
     options.onProgress?.({ stored: offset, total, resumed: offset });
@@ -118,21 +118,23 @@ export async function fsUploadFile(root: FsRoot, key: string, localPath: string,
     out = undefined;
     const after = await src.stat();
     if (end !== total || after.size !== local.size || after.mtimeMs !== local.mtimeMs) {
-      await removeQuietly(partial, sidecar);
+      await dropScratch(root, key, PARTIAL_SUFFIX, SIDECAR_SUFFIX);
       throw new RepoError('Integrity', 'upload', localPath, 'the local file changed while it was being uploaded');
     }
     const sha256 = hash.digest('hex');
-    await writeChecksum(root, dest, key, sha256, total);
-    await fsp.rename(partial, dest);
-    await removeQuietly(sidecar);
+    await root.within(key, 'upload', async (dest) => {
+      await writeChecksum(root, dest, key, sha256, total);
+      await fsp.rename(scratchPath(dest, PARTIAL_SUFFIX), dest);
+      await removeQuietly(scratchPath(dest, SIDECAR_SUFFIX));
+    });
     return { key, size: total, sha256, resumedBytes: offset };
   } catch (e) {
     await out?.close().catch(() => undefined);
     if (isAbort(e) || signal?.aborted) {
-      await removeQuietly(partial, sidecar);
+      await dropScratch(root, key, PARTIAL_SUFFIX, SIDECAR_SUFFIX);
       throw new RepoError('Aborted', 'upload', key, 'cancelled', { cause: e });
     }
-    if (!keep) await removeQuietly(partial, sidecar);
+    if (!keep) await dropScratch(root, key, PARTIAL_SUFFIX, SIDECAR_SUFFIX);
     throw fsError(e, 'upload', key);
   } finally {
     await src.close().catch(() => undefined);
@@ -143,16 +145,12 @@ export async function fsUploadStream(root: FsRoot, key: string, body: Readable, 
   options: StreamUploadOptions = {}): Promise<UploadResult> {
   const signal = options.signal;
   const reader = new BodyReader(body, key, size, signal);
+  const tmpSuffix = `.${randomSuffix()}${TMP_SUFFIX}`;
   let fh: FileHandle | undefined;
-  let tmp = '';
   try {
     throwIfAborted(signal, 'upload', key);
-    const dest = await root.within(key, 'upload', async (abs) => {
-      tmp = scratchPath(abs, `.${randomSuffix()}${TMP_SUFFIX}`);
-      fh = await root.createFile(tmp, key, 'upload');
-      return abs;
-    });
-    const out = fh as FileHandle;
+    fh = await root.within(key, 'upload', (abs) => root.createFile(scratchPath(abs, tmpSuffix), key, 'upload'));
+    const out = fh;
     const buf = Buffer.allocUnsafe(Math.min(CHUNK, Math.max(size, 1)));
     options.onProgress?.({ stored: 0, total: size, resumed: 0 });
     while (reader.received < size) {
@@ -167,12 +165,14 @@ export async function fsUploadStream(root: FsRoot, key: string, body: Readable, 
     await out.close();
     fh = undefined;
     throwIfAborted(signal, 'upload', key);
-    await writeChecksum(root, dest, key, sha256, size);
-    await fsp.rename(tmp, dest);
+    await root.within(key, 'upload', async (dest) => {
+      await writeChecksum(root, dest, key, sha256, size);
+      await fsp.rename(scratchPath(dest, tmpSuffix), dest);
+    });
     return { key, size, sha256, resumedBytes: 0 };
   } catch (e) {
     await fh?.close().catch(() => undefined);
-    if (tmp) await removeQuietly(tmp);
+    await dropScratch(root, key, tmpSuffix);
     if (isAbort(e) || signal?.aborted) throw new RepoError('Aborted', 'upload', key, 'cancelled', { cause: e });
     throw fsError(e, 'upload', key);
   } finally {
@@ -181,8 +181,7 @@ export async function fsUploadStream(root: FsRoot, key: string, body: Readable, 
 }
 
 export async function fsAbortUploads(root: FsRoot, key: string): Promise<void> {
-  const dest = await root.checkedPath(key, 'abort upload of');
-  if (dest !== undefined) await removeQuietly(scratchPath(dest, PARTIAL_SUFFIX), scratchPath(dest, SIDECAR_SUFFIX));
+  await root.at(key, 'abort upload of', (abs) => removeQuietly(scratchPath(abs, PARTIAL_SUFFIX), scratchPath(abs, SIDECAR_SUFFIX)));
 }
 
 /** Keys with a partial upload under `prefix` (a folder prefix ending in '/' or any key prefix). */
