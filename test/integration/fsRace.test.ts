@@ -51,8 +51,8 @@ describe('a folder swapped for a symlink while it is being used', { timeout: 120
     const seen: Record<string, number> = {};
     const note = (what: string): void => { seen[what] = (seen[what] ?? 0) + 1; };
     let i = 0;
-    while (running) {
-      // Each op with what its result must never show: the secret bytes, or the file only outside.
+    /** One round of every operation, each result checked for anything from outside. */
+    const round = async (): Promise<void> => {
       const ops: [string, Promise<unknown>, (v: unknown) => boolean][] = [
         ['readText', storage.readText('m/1.0.0/x.json'), (t) => t === undefined || !String(t).includes(SECRET)],
         ['read', storage.read('m/1.0.0/x.json').then(async (st) => { let t = ''; for await (const c of st) t += String(c); return t; }),
@@ -72,8 +72,13 @@ describe('a folder swapped for a symlink while it is being used', { timeout: 120
           note(`${name} ${r.reason.code}`);
         }
       });
+    };
+    try {
+      while (running) await round();
+    } finally {
+      if (running) swapper.kill('SIGKILL'); // a failed assertion: stop it before the folder is removed
+      await exited;
     }
-    await exited;
     assert.ok(Number(swaps) > 0, 'the folder was swapped');
     assert.deepEqual((await fsp.readdir(outside)).sort(), before_, 'nothing created outside');
     assert.equal(await fsp.readFile(path.join(outside, 'x.json'), 'utf8'), SECRET);
