@@ -32,7 +32,7 @@ export async function uploadVersion(storage: Storage, who: string, model: string
   validateName('version', version);
   const obj = `${model}@${version}`;
   throwIfAborted(opts.signal, 'upload', obj);
-  const files = await expandPaths(paths, obj);
+  const files = await expandPaths(paths, obj, { followSymlinks: opts.followSymlinks });
   const slot = `${storage.kind}:${storage.root}\n${model}/${version}`;
   const doneBefore = await claimVersion(storage, who, model, version, files, running.has(slot));
   running.add(slot);

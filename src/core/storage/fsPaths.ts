@@ -1,8 +1,10 @@
 // Key <-> path mapping and error translation for the filesystem backend. Keys are '/'-separated and
-// relative to the repository folder; a key can never name anything outside it.
+// relative to the repository folder; a key can never name anything outside it (lexically here; what
+// the folder holds is checked in fsConfine.ts).
+import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
-import { promises as fsp } from 'node:fs';
 import { RepoError, isAbort } from '../errors';
+import { CHECKSUM_TAG } from './storage';
 
 /** Suffixes of the backend's own scratch files; listings hide them. */
 export const PARTIAL_SUFFIX = '.modelrepo-partial';
@@ -11,10 +13,13 @@ export const LOCK_SUFFIX = '.modelrepo-lock';
 export const TMP_SUFFIX = '.modelrepo-tmp';
 /** Metadata of a tag link (who moved it, when): a symlink cannot carry any. */
 export const META_SUFFIX = '.modelrepo-meta.json';
+/** The sha256 the tool attached to a stored file: `.<name>.modelrepo-sha256` holding {sha256, size}. */
+export const CHECKSUM_SUFFIX = `.${CHECKSUM_TAG}`;
+
+const SCRATCH = [PARTIAL_SUFFIX, SIDECAR_SUFFIX, LOCK_SUFFIX, TMP_SUFFIX, META_SUFFIX, CHECKSUM_SUFFIX];
 
 export function isScratchName(name: string): boolean {
-  return name.startsWith('.') && (name.endsWith(PARTIAL_SUFFIX) || name.endsWith(SIDECAR_SUFFIX)
-    || name.endsWith(LOCK_SUFFIX) || name.endsWith(TMP_SUFFIX) || name.endsWith(META_SUFFIX));
+  return name.startsWith('.') && SCRATCH.some((s) => name.endsWith(s));
 }
 
 /** Absolute path of a key; throws InvalidName for keys that would leave the root. */
@@ -35,8 +40,9 @@ export function errno(e: unknown): string | undefined {
   return (e as NodeJS.ErrnoException | undefined)?.code;
 }
 
-/** Translates a Node fs error into a RepoError naming the action and object. */
-export function fsError(e: unknown, action: string, object: string): RepoError {
+/** Translates a Node fs error into a RepoError naming the action and object; `local` for the user's own
+ *  files (a download destination, a file to upload) rather than the repository folder. */
+export function fsError(e: unknown, action: string, object: string, local = false): RepoError {
   if (e instanceof RepoError) return e;
   if (isAbort(e)) return new RepoError('Aborted', action, object, 'cancelled', { cause: e });
   switch (errno(e)) {
@@ -47,7 +53,11 @@ export function fsError(e: unknown, action: string, object: string): RepoError {
       return new RepoError('Exists', action, object, 'it already exists', { cause: e });
     case 'EACCES':
     case 'EPERM':
-      return new RepoError('Storage', action, object, 'permission denied: check the owner and mode of the repository folder', { cause: e });
+      return new RepoError('Permission', action, object, local ? 'permission denied: check the owner and mode of the file and its folder'
+        : 'permission denied: check the owner and mode of the repository folder', { cause: e });
+    case 'ELOOP':
+    case 'EMLINK':
+      return new RepoError('Unsafe', action, object, 'it is a symbolic link, which is not followed here', { cause: e });
     case 'EROFS':
       return new RepoError('Storage', action, object, 'the filesystem is mounted read-only', { cause: e });
     case 'ENOSPC':
@@ -67,31 +77,7 @@ export function throwIfAborted(signal: AbortSignal | undefined, action: string, 
   if (signal?.aborted) throw new RepoError('Aborted', action, object, 'cancelled');
 }
 
-/** Runs `fn`, creating the parent folder first; retries when a concurrent delete pruned the folder. */
-export async function withParent<T>(filePath: string, fn: () => Promise<T>): Promise<T> {
-  for (let i = 0; ; i++) {
-    await fsp.mkdir(path.dirname(filePath), { recursive: true });
-    try {
-      return await fn();
-    } catch (e) {
-      if (errno(e) !== 'ENOENT' || i >= 4) throw e;
-    }
-  }
-}
-
-/** Removes empty folders from `dir` up to (not including) `root`, as S3 "folders" vanish when empty. */
-export async function pruneEmpty(root: string, dir: string): Promise<void> {
-  let d = dir;
-  while (d.length > root.length && d.startsWith(root + path.sep)) {
-    try {
-      await fsp.rmdir(d);
-    } catch {
-      return; // not empty, gone already, or not ours to remove
-    }
-    d = path.dirname(d);
-  }
-}
-
+/** Temp names must not be guessable: someone watching the folder could plant a link at one. */
 export function randomSuffix(): string {
-  return Math.random().toString(36).slice(2, 10);
+  return randomBytes(6).toString('hex');
 }
