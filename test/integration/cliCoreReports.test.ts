@@ -2,8 +2,6 @@
 // or cannot use (`ls` prints the rest, names each on stderr and exits 9) and a tag change that landed
 // while its history record failed (the warning on stderr, exit 0). Run as a child against a real folder
 // and the real S3 server, where a bucket policy refuses the history writes.
-// Marked todo until the repository layer reports them (RefusedEntry on listModels, VersionInfo.problem,
-// TagInfo.warning / deleteTag's warning): until then they show what is still missing.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -21,7 +19,6 @@ import { s3Config, s3TestEnv, skipWithoutS3 } from '../helpers/s3env';
 
 const ROOT = resolve(__dirname, '../../..');
 const s3 = s3TestEnv();
-const CORE_TODO = 'the repository layer does not report refused entries and tag warnings yet';
 let CLI = '';
 let work = '';
 let bucket = '';
@@ -44,7 +41,7 @@ after(async () => {
   await deleteTestBucket(s3, bucket);
 });
 
-describe('ls with entries the repository refuses', { todo: CORE_TODO }, () => {
+describe('ls with entries the repository refuses', () => {
   let repo = '';
   before(async () => {
     repo = join(work, 'repo');
@@ -64,23 +61,23 @@ describe('ls with entries the repository refuses', { todo: CORE_TODO }, () => {
     assert.equal(r.code, 9, show(r));
     assert.deepEqual(r.stdout.trim().split('\n'), ['good', 'mixed']);
     assert.equal(r.stderr.trim().split('\n').length, 1, show(r));
-    assert.match(r.stderr, /^modelrepo: .*: left out escape: /m);
+    assert.match(r.stderr, /^modelrepo: .*: left out 'escape': a symbolic link/m);
     const j = await cli(['ls', repo, '--json']);
     assert.equal(j.code, 9, show(j));
     const doc = JSON.parse(j.stdout);
     assert.deepEqual(doc.models, ['good', 'mixed']);
-    assert.deepEqual(doc.refused.map((e: { name: string }) => e.name), ['escape']);
+    assert.deepEqual(doc.refused.map((e: { name: string }) => e.name), ["'escape'"]);
   });
 
   it('a model: its usable versions, the refused one named on stderr, exit 9', async () => {
     const r = await cli(['ls', `${repo}/mixed`, '--json']);
     assert.equal(r.code, 9, show(r));
     assert.deepEqual(JSON.parse(r.stdout).versions.map((v: { name: string }) => v.name), ['1.0.0']);
-    assert.match(r.stderr, /^modelrepo: .*mixed: left out 2\.0\.0: /m);
+    assert.match(r.stderr, /^modelrepo: .*mixed: left out '2\.0\.0': a symbolic link/m);
   });
 });
 
-describe('a tag change whose history record cannot be written', { skip: skipWithoutS3, todo: CORE_TODO }, () => {
+describe('a tag change whose history record cannot be written', { skip: skipWithoutS3 }, () => {
   const raw = s3 ? rawS3Client(s3) : undefined;
   let ref = '';
   before(async () => {

@@ -100,12 +100,12 @@ describe('S3 integrity: checksum tags, If-Match, size cap, key rule', { skip: sk
       assert.equal(back.sha256, sha(bytes));
     });
 
-    it('objects written by other tools, malformed tags and missing keys give undefined', async () => {
+    it('objects written by other tools and missing keys give undefined; a malformed tag is Corrupt', async () => {
       await raw.send(new PutObjectCommand({ Bucket: bucket, Key: 'repo/tag/other.bin', Body: 'by another tool' }));
       assert.equal(await storage.readChecksum('tag/other.bin'), undefined);
       for (const bad of ['xyz', sha('a').toUpperCase(), `${sha('a')}0`, sha('a').slice(1)]) {
         await raw.send(new PutObjectTaggingCommand({ Bucket: bucket, Key: 'repo/tag/other.bin', Tagging: { TagSet: [{ Key: CHECKSUM_TAG, Value: bad }] } }));
-        assert.equal(await storage.readChecksum('tag/other.bin'), undefined, `tag value ${bad}`);
+        await assert.rejects(storage.readChecksum('tag/other.bin'), (e) => isRepoError(e, 'Corrupt') && /not a sha256/.test(e.message), `tag value ${bad}`);
       }
       assert.equal(await storage.readChecksum('tag/missing.bin'), undefined);
     });

@@ -54,7 +54,8 @@ export async function tagChecksum(ctx: S3Context, key: string, sha256: string, s
   }
 }
 
-/** The sha256 tag of an object, if it carries a well-formed one. */
+/** The sha256 tag of an object, undefined when it has none (written by another tool); Corrupt when
+ *  the tag is not a sha256 (as the filesystem's sidecar that contradicts its file). */
 export async function readChecksum(ctx: S3Context, key: string, signal?: AbortSignal): Promise<string | undefined> {
   let tags;
   try {
@@ -65,5 +66,8 @@ export async function readChecksum(ctx: S3Context, key: string, signal?: AbortSi
     throw toRepoError(e, 'read the checksum of', key, ctx.endpointLabel);
   }
   const value = tags.TagSet?.find((t) => t.Key === CHECKSUM_TAG)?.Value;
-  return value !== undefined && SHA256_HEX.test(value) ? value : undefined;
+  if (value === undefined) return undefined;
+  // Only this tool writes the tag: one that is not a sha256 was changed by someone else.
+  if (!SHA256_HEX.test(value)) throw new RepoError('Corrupt', 'read the checksum of', key, `its ${CHECKSUM_TAG} tag is not a sha256`);
+  return value;
 }

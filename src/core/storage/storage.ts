@@ -140,7 +140,8 @@ export interface Storage {
   uploadStream(key: string, body: Readable, size: number, options?: StreamUploadOptions): Promise<UploadResult>;
   /** The sha256 the tool attached to the object when it stored it (uploadFile and uploadStream attach
    *  it: an S3 object tag, a sidecar on a filesystem), or undefined for objects written by other tools.
-   *  It lets a version whose record was deleted still be verified. */
+   *  It lets a version whose record was deleted still be verified. Corrupt when the attached value is
+   *  malformed or contradicts the object (it was changed by someone else). */
   readChecksum(key: string, signal?: AbortSignal): Promise<string | undefined>;
   /** Removes any partial (resumable) upload left for `key`. */
   abortUploads(key: string): Promise<void>;
