@@ -85,6 +85,13 @@ export function checkStoredName(kind: NameKind, name: string, action: string, wh
   return name;
 }
 
+/** A hidden entry (`.gitattributes`, a console's `.keep`, the tool's own files) that listings leave out
+ *  silently. A name that starts with a dot but is unsafe (`..\\..\\x`, `.` itself) is not hidden: it is
+ *  reported like any other unsafe name. */
+export function isHiddenName(name: string): boolean {
+  return name.startsWith('.') && name !== '.' && name !== '..' && unsafeNameProblem(name) === undefined;
+}
+
 /** The same name for a case-insensitive, normalizing filesystem (macOS, Windows): two files of one
  *  download with the same key here would overwrite each other. */
 export function foldedName(name: string): string {

@@ -102,7 +102,7 @@ function checkedServer(server: string, context: string, file: string, action: st
     registerSecret(decodeURIComponent(url.password));
     registerSecret(url.password);
     throw new RepoError('Config', action, 'the cluster',
-      `the server URL of context '${context}' in ${file} carries a user name or password: put credentials in the kubeconfig's user entry instead`);
+      `the server URL ${url.protocol}//${url.host} of context '${context}' in ${file} carries a user name or password: put credentials in the kubeconfig's user entry instead`);
   }
   return server;
 }

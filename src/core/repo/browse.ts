@@ -3,9 +3,9 @@
 // concurrency), so drawing one level of a tree never lists a whole bucket nor reads per-file checksums.
 // Every name read here passes the one name rule (names.ts): listings keep the safe entries and report
 // the others escaped, with `problem` or in `refused`.
-import { RepoError } from '../errors';
+import { isRepoError, RepoError } from '../errors';
 import { META_DIR, TAGS_DIR, modelPrefix } from '../layout';
-import { compareVersions, nameProblem, showName, validateName } from '../names';
+import { compareVersions, isHiddenName, nameProblem, showName, validateName } from '../names';
 import type { ListPage, Storage } from '../storage/storage';
 import type { ArtifactInfo, ModelPage, ModelRef, RefusedEntry, ResolvedRef, TagInfo, VersionInfo } from '../types';
 import { ModelView, listChecked } from './modelView';
@@ -37,12 +37,12 @@ function topEntries(page: ListPage): TopEntry[] {
   const out: TopEntry[] = [];
   for (const p of page.prefixes) {
     const raw = p.slice(0, -1);
-    if (raw.startsWith('.') && raw !== '.' && raw !== '..') continue; // hidden: the tool's or a console's own
+    if (isHiddenName(raw)) continue; // hidden: the tool's or a console's own
     out.push({ raw, reason: nameProblem('model', raw) });
   }
   for (const r of page.refused ?? []) {
     const raw = r.key.replace(/\/$/, '');
-    if (raw.includes('/') || (raw.startsWith('.') && raw !== '.' && raw !== '..')) continue;
+    if (raw.includes('/') || isHiddenName(raw)) continue;
     out.push({ raw, reason: r.reason });
   }
   return out.sort((a, b) => (a.raw < b.raw ? -1 : a.raw > b.raw ? 1 : 0));
@@ -96,16 +96,23 @@ export async function listVersions(storage: Storage, model: string, opts: { incl
   if (listing.prefixes.length + listing.objects.length + listing.refused.length === 0) {
     throw new RepoError('NotFound', 'list versions of', model, `there is no model '${model}' in ${storage.root}`);
   }
-  const visible = (n: string): boolean => n !== TAGS_DIR && n !== META_DIR && !(n.startsWith('.') && n !== '.' && n !== '..');
+  const visible = (n: string): boolean => n !== TAGS_DIR && n !== META_DIR && !isHiddenName(n);
   const names = listing.prefixes.map((p) => p.slice(modelPrefix(model).length, -1)).filter(visible);
   const safe = names.filter((n) => nameProblem('version', n) === undefined);
   const [states, tagsByVersion] = await Promise.all([
-    mapLimit(safe, MARKER_CONCURRENCY, (n) => view.version(n, true)),
+    mapLimit(safe, MARKER_CONCURRENCY, (n) => view.version(n, true).catch((e: unknown) => {
+      if (isRepoError(e, 'Unsafe')) return { unsafe: e.reason };
+      throw e;
+    })),
     tagsPerVersion(view),
   ]);
   const out: VersionInfo[] = [];
   safe.forEach((name, i) => {
     const s = states[i];
+    if ('unsafe' in s) {
+      out.push({ model, name, state: 'legacy', tags: [], problem: s.unsafe });
+      return;
+    }
     if (s.state === 'missing' || (s.state === 'pending' && !opts.includePending)) return;
     const problem = s.record.kind === 'corrupt' ? `its version record is corrupt: ${s.record.problem}` : undefined;
     out.push({ model, name, state: s.state, tags: tagsByVersion.get(name) ?? [], created: s.created, ...(problem ? { problem } : {}) });

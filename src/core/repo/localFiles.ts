@@ -10,7 +10,7 @@ import { constants as C, promises as fsp } from 'node:fs';
 import type { Stats } from 'node:fs';
 import * as path from 'node:path';
 import { RepoError } from '../errors';
-import { showName, validateName } from '../names';
+import { foldedName, showName, validateName } from '../names';
 
 export interface LocalFile {
   /** Name inside the version, '/'-separated. */
@@ -124,10 +124,16 @@ export async function expandPaths(paths: readonly string[], object: string, opts
       + `${outside.join(', ')}; use --follow-symlinks to upload what they point at`, { details: { links: outside } });
   }
   if (out.length === 0) throw new RepoError('NotFound', 'upload', object, 'there are no files to upload');
-  const seen = new Set<string>();
+  // Names that differ only in case or Unicode form are one file on macOS and Windows: such a version
+  // could not be downloaded there.
+  const seen = new Map<string, string>();
   for (const f of out) {
-    if (seen.has(f.name)) throw new RepoError('InvalidName', 'upload', object, `two of the given files would both be stored as '${f.name}'`);
-    seen.add(f.name);
+    const other = seen.get(foldedName(f.name));
+    if (other === f.name) throw new RepoError('InvalidName', 'upload', object, `two of the given files would both be stored as ${showName(f.name)}`);
+    if (other !== undefined) {
+      throw new RepoError('InvalidName', 'upload', object, `${showName(other)} and ${showName(f.name)} differ only in case or Unicode form: they are one file on macOS and Windows`);
+    }
+    seen.set(foldedName(f.name), f.name);
   }
   return out;
 }

@@ -9,7 +9,7 @@ import { resolveChain } from '../links';
 import type { LinkEnd, ResolvedChain } from '../links';
 import { VERSION_MANIFEST, artifactKey, isInternalFile, pendingKey, tagKey, tagsPrefix, versionManifestKey, versionPrefix } from '../layout';
 import type { VersionManifest } from '../layout';
-import { nameProblem, showName } from '../names';
+import { isHiddenName, nameProblem, showName } from '../names';
 import type { LinkInfo, ListPage, ObjectInfo, Storage } from '../storage/storage';
 import type { ArtifactInfo, RefusedEntry, ResolvedRef, VersionState } from '../types';
 import { issueError, issuesFor, judgeContents } from './contents';
@@ -83,14 +83,14 @@ export class ModelView {
       const out: RefusedEntry[] = [];
       for (const o of objects) {
         const name = o.key.slice(prefix.length);
-        if (name.length === 0 || (name.startsWith('.') && name !== '.' && name !== '..')) continue;
+        if (name.length === 0 || isHiddenName(name)) continue;
         const p = nameProblem('tag', name);
         if (p) out.push({ name: showName(name), reason: p });
         else names.push(name);
       }
       for (const r of refused) {
         const name = r.key.slice(prefix.length).replace(/\/$/, '');
-        if (name.startsWith('.') && name !== '.' && name !== '..') continue;
+        if (isHiddenName(name)) continue;
         out.push({ name: showName(name), reason: r.reason });
       }
       return { names: names.sort(), refused: out };
@@ -122,20 +122,28 @@ export class ModelView {
   /** complete (record), pending (marker, no record), legacy (files, no marker) or missing.
    *  `listed` skips the existence check when a listing just showed the version's folder. */
   version(version: string, listed = false): Promise<VersionLookup> {
-    return cached(this.states, version, async () => {
-      const [record, pending] = await Promise.all([
-        this.record(version),
-        this.storage.stat(pendingKey(this.model, version), this.signal),
-      ]);
-      if (record.kind !== 'none') {
-        const when = record.kind === 'ok' && typeof record.record.created === 'string' ? Date.parse(record.record.created) : NaN;
-        return { state: 'complete', record, created: Number.isNaN(when) ? undefined : new Date(when) };
+    return cached(this.states, version, () => this.lookUp(version, listed).catch((e: unknown) => {
+      // A marker or record the backend refuses (a symlink, a FIFO) makes the version unusable: say which.
+      if (isRepoError(e, 'Unsafe') && e.object !== `${this.model}@${version}`) {
+        throw new RepoError('Unsafe', e.action, `${this.model}@${version}`, `${e.object} is refused: ${e.reason}`, { cause: e });
       }
-      if (pending) return { state: 'pending', record };
-      if (listed) return { state: 'legacy', record };
-      const page = await this.storage.list(versionPrefix(this.model, version), { delimited: false, limit: 1, signal: this.signal });
-      return { state: page.objects.length > 0 || (page.refused?.length ?? 0) > 0 ? 'legacy' : 'missing', record };
-    });
+      throw e;
+    }));
+  }
+
+  private async lookUp(version: string, listed: boolean): Promise<VersionLookup> {
+    const [record, pending] = await Promise.all([
+      this.record(version),
+      this.storage.stat(pendingKey(this.model, version), this.signal),
+    ]);
+    if (record.kind !== 'none') {
+      const when = record.kind === 'ok' && typeof record.record.created === 'string' ? Date.parse(record.record.created) : NaN;
+      return { state: 'complete', record, created: Number.isNaN(when) ? undefined : new Date(when) };
+    }
+    if (pending) return { state: 'pending', record };
+    if (listed) return { state: 'legacy', record };
+    const page = await this.storage.list(versionPrefix(this.model, version), { delimited: false, limit: 1, signal: this.signal });
+    return { state: page.objects.length > 0 || (page.refused?.length ?? 0) > 0 ? 'legacy' : 'missing', record };
   }
 
   /** The checked version record, undefined for a version without one; throws Corrupt. */

@@ -3,7 +3,7 @@
 // may hold anything, so a record that does not say exactly what the tool would have written is
 // corrupt, and a key with a segment that is unsafe on some platform is refused. Pure: no storage.
 import type { VersionManifest } from '../layout';
-import { foldedName, nameProblem, showName } from '../names';
+import { foldedName, isHiddenName, nameProblem, showName } from '../names';
 
 export type RecordCheck = { readonly record: VersionManifest } | { readonly problem: string };
 
@@ -27,7 +27,7 @@ export function classifyStoredPath(rel: string): StoredPath {
   const segs = rel.split('/');
   const walking = segs.find((s) => s === '' || s === '.' || s === '..');
   if (walking !== undefined) return { kind: 'unsafe', problem: nameProblem('file', walking) ?? `${showName(rel)} is not a file name` };
-  if (segs.some((s) => s.startsWith('.'))) return { kind: 'hidden' };
+  if (segs.some((s) => s.startsWith('.')) && segs.every((s) => !s.startsWith('.') || isHiddenName(s))) return { kind: 'hidden' };
   const p = filePathProblem(rel);
   return p ? { kind: 'unsafe', problem: p } : { kind: 'ok' };
 }

@@ -3,10 +3,10 @@
 // overwrite each other silently: the loser gets a Conflict naming who moved it where, and when.
 // Each landed change is appended to the tag's history; a change that landed but whose history record
 // could not be written is not a failure: it comes back with a warning.
-import { RepoError } from '../errors';
+import { isRepoError, RepoError } from '../errors';
 import { displayTarget, formatChain, formatLink, parseLinkText } from '../links';
 import type { LinkTarget } from '../links';
-import { tagKey } from '../layout';
+import { historyPrefix, tagKey } from '../layout';
 import { validateName } from '../names';
 import type { LinkInfo, Storage } from '../storage/storage';
 import type { TagInfo } from '../types';
@@ -120,6 +120,17 @@ async function conflict(storage: Storage, model: string, tag: string, action: st
     { details: { current: shown ?? null, who, when } });
 }
 
+/** Refuses a change up front when the place of its history record is refused by the storage (a
+ *  folder repository whose .modelrepo folder is a link out of the root): a change must not land
+ *  where its record cannot follow. Other failures of the record still only warn, after the change. */
+async function checkHistoryPlace(storage: Storage, model: string, tag: string, action: string): Promise<void> {
+  try {
+    await storage.list(historyPrefix(model, tag), { limit: 1 });
+  } catch (e) {
+    if (isRepoError(e, 'Unsafe')) throw new RepoError('Unsafe', action, `${model}:${tag}`, `its history cannot be recorded: ${e.message}`, { cause: e });
+  }
+}
+
 export async function setTag(storage: Storage, who: string, model: string, tag: string, target: string,
   opts: { expect?: string | null } = {}): Promise<TagInfo> {
   validateName('model', model);
@@ -143,6 +154,7 @@ export async function setTag(storage: Storage, who: string, model: string, tag: 
     }
   }
   if (current && current.target === text) return tagInfo(storage, model, tag); // already there: nothing to record
+  await checkHistoryPlace(storage, model, tag, current ? 'move tag' : 'create tag');
   const time = sortableNow();
   let written: LinkInfo;
   try {
@@ -174,6 +186,7 @@ export async function deleteTag(storage: Storage, who: string, model: string, ta
   if (opts.expect !== undefined && !(await matchesExpect(storage, model, tag, current, opts.expect))) {
     throw await conflict(storage, model, tag, 'delete tag', { current: current.target }, ` (you expected ${escapedText(opts.expect)})`);
   }
+  await checkHistoryPlace(storage, model, tag, 'delete tag');
   const time = sortableNow();
   try {
     await storage.deleteLink(tagKey(model, tag), { token: current.token });

@@ -94,10 +94,12 @@ suite('model metadata, model cards, search and Hugging Face import', () => {
     const tip = await tooltip(await walk(api, CONN, 'bert-st', '1.0.0', 'model.safetensors'));
     assert.ok(tip.includes('Dtypes: **BF16, F32**'), tip);
     assert.ok(tip.includes('Parameters: **8.3K (8,320)**'), tip); // 64 x 128 + 128
-    fs.writeFileSync(path.join(folder, 'bert-st', '1.0.0', 'broken.gguf'), 'not a gguf at all');
+    // A version written by another tool (no record): a file added to a published one would be refused.
+    fs.mkdirSync(path.join(folder, 'bert-st', '0.9.0'), { recursive: true });
+    fs.writeFileSync(path.join(folder, 'bert-st', '0.9.0', 'broken.gguf'), 'not a gguf at all');
     await run('refresh');
     const notices = api.notices().length;
-    const broken = await tooltip(await walk(api, CONN, 'bert-st', '1.0.0', 'broken.gguf'));
+    const broken = await tooltip(await walk(api, CONN, 'bert-st', '0.9.0', 'broken.gguf'));
     assert.match(broken, /Metadata: .*not a valid GGUF file/);
     assert.equal(api.notices().length, notices);
   });

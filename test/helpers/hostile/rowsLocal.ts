@@ -24,7 +24,7 @@ const withName = (name: string) => async (c: Ctx): Promise<void> => {
 
 const rows: Row[] = [
   { id: 'U01', title: 'upload refuses a folder holding a symlink out of it, naming the link and --follow-symlinks', setup: linkOut,
-    cmd: (c) => upload(c), exit: 2, message: [/link\.gguf/, /--follow-symlinks/] },
+    cmd: (c) => upload(c), exit: 9, message: [/link\.gguf/, /--follow-symlinks/] },
   { id: 'U02', title: 'upload --follow-symlinks uploads the folder with the linked file', setup: linkOut,
     cmd: (c) => upload(c, '--follow-symlinks'), exit: 0, stdout: /link\.gguf/ },
   {
@@ -35,7 +35,7 @@ const rows: Row[] = [
     },
   },
   {
-    id: 'U04', title: 'upload refuses a folder holding a symlink to its own parent (a loop) without hanging', cmd: (c) => upload(c), exit: 2,
+    id: 'U04', title: 'upload refuses a folder holding a symlink to its own parent (a loop) without hanging', cmd: (c) => upload(c), exit: 9,
     deadlineMs: 30_000, message: /loop/,
     setup: async (c) => {
       await localFile(c, `model/${GOOD}`);
