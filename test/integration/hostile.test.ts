@@ -18,7 +18,8 @@ import { newPlace, outputProblems, placeProblems, removePlace, SECRETS_EXTRA, sn
 import type { Snapshot } from '../helpers/hostile/place';
 import { run } from '../helpers/childRun';
 import type { Run } from '../helpers/childRun';
-import { childEnv, prepareUnprivileged, runRow, showRun } from '../helpers/hostile/runCli';
+import { childEnv, prepareUnprivileged, rowArgs, runRow, showRun } from '../helpers/hostile/runCli';
+import { closeNetworkServers } from '../helpers/hostile/rowsNetwork';
 import type { RowRun } from '../helpers/hostile/runCli';
 import { TABLES } from '../helpers/hostile/tables';
 import type { BackendKind, Ctx, Row, Secrets, Table } from '../helpers/hostile/types';
@@ -54,8 +55,9 @@ before(async () => {
   }
 });
 
-after(() => {
+after(async () => {
   if (!process.env.MODELREPO_CLI) rmSync(BUNDLE, { recursive: true, force: true });
+  await closeNetworkServers();
 });
 
 /** The CLI for setups that need the product itself (an upload that attaches its checksums). */
@@ -139,7 +141,7 @@ function tableSuite(table: Table, kind: BackendKind, index: number): void {
         const runs = await runRow(CLI, c, row, extra);
         const { problems, after } = await judge(c, row, runs, before);
         current!.last = after;
-        const args = [...row.cmd(c), ...c.b.args];
+        const args = rowArgs(c, row);
         if (process.env.HOSTILE_REPORT) {
           appendFileSync(process.env.HOSTILE_REPORT, `${JSON.stringify({ table: table.title, kind, id: row.id, title: row.title,
             pass: problems.length === 0, exit: runs.map((r) => r.code), problems })}\n`);

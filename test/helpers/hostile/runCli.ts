@@ -83,9 +83,12 @@ function once(cli: string, args: readonly string[], c: Ctx, row: Row, extra: Spa
   });
 }
 
+/** The row's command line, with the backend's flags unless the row gives its own. */
+export const rowArgs = (c: Ctx, row: Row): string[] => [...row.cmd(c), ...(row.bareArgs ? [] : c.b.args)];
+
 /** Runs the row's command (twice at once for a race); the backend's flags are appended. */
 export async function runRow(cli: string, c: Ctx, row: Row, extra: SpawnOptions = {}): Promise<RowRun[]> {
-  const args = [...row.cmd(c), ...c.b.args];
+  const args = rowArgs(c, row);
   if (row.drive?.kind === 'race') return Promise.all([once(cli, args, c, row, extra), once(cli, args, c, row, extra)]);
   return [await once(cli, args, c, row, extra)];
 }

@@ -83,8 +83,10 @@ export interface Row {
   /** Prepares the repository, the local files or the environment. Rows that share the same setup
    *  function run on one prepared place as long as no row changed it. */
   readonly setup?: (c: Ctx) => Promise<void>;
-  /** The command line after `modelrepo` (the backend's flags are appended). */
+  /** The command line after `modelrepo` (the backend's flags are appended unless `bareArgs`). */
   readonly cmd: (c: Ctx) => string[];
+  /** The command line is complete: the backend's flags (its --endpoint) are not appended. */
+  readonly bareArgs?: boolean;
   /** Extra environment for the child. */
   readonly env?: (c: Ctx) => Record<string, string>;
   /** The expected exit code (for a race: the two codes, sorted). */
