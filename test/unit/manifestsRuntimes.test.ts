@@ -1,12 +1,14 @@
 // Every runtime of the table, driven by the table itself (a runtime added there is checked here without
 // touching this file): each workload kind, S3 and NFS, pinned and (when it can) following a tag, A/B and
 // several GPUs, through every offline check; what the table promises (image, port, health endpoint,
-// copy or stream, GPUs) found in the objects; the formats it refuses, naming the runtimes that read them.
+// copy or stream, GPUs) found in the objects and in what a wait after an apply watches; the formats it
+// refuses, naming the runtimes that read them.
 // Then SGLang's own command line and pod (Ollama: manifestsOllama.test.ts).
 import { describe, it, before } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Deployment } from 'kubernetes-types/apps/v1';
 import type { Container, PodSpec } from 'kubernetes-types/core/v1';
+import { podTargets } from '../../src/core/kube/rollout';
 import { buildAbManifests } from '../../src/core/manifests/abTest';
 import { buildManifests } from '../../src/core/manifests/buildManifests';
 import type { InferenceService } from '../../src/core/manifests/kserve';
@@ -147,6 +149,12 @@ describe('what the table says is what the manifests do', () => {
         });
       });
     }
+
+    it(`${name}: after an apply, the wait watches the copy when the runtime copies (else the server runs)`, () => {
+      const objs = buildManifests({ ...input, kind: 'deployment' });
+      const [target] = podTargets(objs, objs.map((o) => ({ kind: (o as Obj).kind, name: '', namespace: 'ml' })));
+      assert.equal(target.initContainer, rt.fromS3 === 'copy' ? 'fetch-model' : undefined);
+    });
 
     it(`${name}: KServe predictor from the table (storage initializer on ${rt.opens === 'file' ? 'the file' : 'the version folder'})`, () => {
       const isvc = isvcOf(buildManifests({ ...input, kind: 'kserve' }));
