@@ -6,8 +6,9 @@ import { buildAbManifests } from '../core/manifests/abTest';
 import type { AbArm } from '../core/manifests/abTest';
 import { buildManifests, usesPlaceholderCredentials } from '../core/manifests/buildManifests';
 import { dnsLabel } from '../core/manifests/k8sNames';
-import { manifestInputFor, RUNTIMES, WORKLOAD_KINDS } from '../core/manifests/manifestInput';
+import { manifestInputFor, WORKLOAD_KINDS } from '../core/manifests/manifestInput';
 import type { ManifestOptions, RuntimeName, WorkloadKind } from '../core/manifests/manifestInput';
+import { RUNTIME_NAMES, RUNTIMES } from '../core/manifests/runtimes/runtimeTable';
 import { formatRef, formatRepo, parseRef } from '../core/refs';
 import type { ParsedRef } from '../core/refs';
 import type { CommandContext, FlagValues, OptionSpec } from './command';
@@ -16,19 +17,30 @@ import { modelRefOf } from './describe';
 import { UsageError } from './exitCodes';
 import { withSession } from './session';
 
+const runtimes = RUNTIME_NAMES.map((n) => RUNTIMES[n]);
+const gpuDefaults = runtimes.filter((r) => r.gpus !== 'none')
+  .map((r) => `${r.name} ${r.gpus === 'none' ? 0 : r.gpus.default}`).join(', ');
+
+/** The --runtime section of the help texts: one line per runtime of the table. */
+export function runtimeHelp(): string {
+  const width = Math.max(...RUNTIME_NAMES.map((n) => n.length));
+  return ['runtimes (--runtime; default: the first that serves the files):',
+    ...runtimes.map((r) => `  ${r.name.padEnd(width)}  ${r.label}: ${r.description} (${r.formats.join(', ')}, port ${r.port})`)].join('\n');
+}
+
 export const DEPLOY_OPTIONS: Readonly<Record<string, OptionSpec>> = {
   kind: { type: 'string', value: '<kind>', description: `workload: ${WORKLOAD_KINDS.join(', ')} (default pod)` },
-  runtime: { type: 'string', value: '<runtime>', description: `inference server: ${RUNTIMES.join(', ')} (default llama-cpp-cpu)` },
+  runtime: { type: 'string', value: '<runtime>', description: `inference server: ${RUNTIME_NAMES.join(', ')} (default: the first that serves the files)` },
   follow: { type: 'boolean', description: 'follow the tag: the init container resolves it at every pod start (default: pin the version it resolves to now)' },
   replicas: { type: 'string', value: '<N>', description: 'replicas of a Deployment / minReplicas of an InferenceService (default 1)' },
-  gpus: { type: 'string', value: '<N>', description: 'GPUs per server for llama-cpp-cuda and vllm (default 1)' },
+  gpus: { type: 'string', value: '<N>', description: `GPUs per server (default: ${gpuDefaults})` },
   ab: { type: 'boolean', description: 'A/B: the arguments are <ref>=<replicas> arms, two Deployments behind one Service' },
   namespace: { type: 'string', value: '<N>', description: 'namespace of the objects' },
   'secret-name': { type: 'string', value: '<S>', description: 'the Secret with the S3 keys (default modelrepo-s3)' },
   name: { type: 'string', value: '<name>', description: 'name of the workload (with --ab: of the Service; default: from the model name)' },
   file: { type: 'string', value: '<file>', description: 'the file given to the server (-m) when the version holds several' },
-  port: { type: 'string', value: '<port>', description: 'server port (default 8080, vLLM 8000)' },
-  image: { type: 'string', value: '<image>', description: 'inference image (default: a pinned llama.cpp or vLLM image)' },
+  port: { type: 'string', value: '<port>', description: `server port (default: ${runtimes.map((r) => `${r.name} ${r.port}`).join(', ')})` },
+  image: { type: 'string', value: '<image>', description: "inference image (default: the runtime's pinned image)" },
   'nfs-server': { type: 'string', value: '<host>', description: 'folder repositories: NFS server' },
   'nfs-path': { type: 'string', value: '<path>', description: 'folder repositories: exported path of the repository' },
 };
@@ -70,7 +82,7 @@ function oneOf<T extends string>(flags: FlagValues, name: string, allowed: reado
 /** The ManifestOptions the flags ask for (everything but keys and the reference). */
 export function manifestOptionsFrom(flags: FlagValues, usage: string): ManifestOptions {
   const kind = oneOf<WorkloadKind>(flags, 'kind', WORKLOAD_KINDS, usage);
-  const runtime = oneOf<RuntimeName>(flags, 'runtime', RUNTIMES, usage);
+  const runtime = oneOf<RuntimeName>(flags, 'runtime', RUNTIME_NAMES, usage);
   const replicas = wholeNumber(flags, 'replicas', usage);
   const gpus = wholeNumber(flags, 'gpus', usage);
   const port = wholeNumber(flags, 'port', usage);

@@ -1,10 +1,11 @@
 // The questions every deploy command asks (Generate Kubernetes YAML, A/B Deployment, Apply to Cluster):
 // workload kind, runtime, follow the tag or pin, replicas, and the kubectl context and namespace. Only
-// choices that can serve the resolved files are offered (vLLM for safetensors, llama.cpp for GGUF;
-// follow only for a tag and a llama.cpp pod or Deployment). Given an options object (tests, scripts) the
-// commands ask nothing and fill in the same defaults.
+// choices that can serve the resolved files are offered: the runtimes of the table that read their
+// format, and follow only for a tag, a Pod or Deployment and a runtime that can follow. Given an options
+// object (tests, scripts) the commands ask nothing and fill in the same defaults.
 import * as vscode from 'vscode';
 import type { ModelMode, RuntimeName, WorkloadKind } from '../core/manifests/manifestInput';
+import { RUNTIMES, runtimesServing } from '../core/manifests/runtimes/runtimeTable';
 import type { ResolvedRef } from '../core/types';
 import { readKubeconfig } from '../vscode/kubeconfig';
 import type { KubeInfo } from '../vscode/kubeconfig';
@@ -44,13 +45,9 @@ async function choose<T>(action: string, items: readonly Choice<T>[], placeHolde
   return picked.value;
 }
 
-const has = (r: ResolvedRef, ext: string): boolean => r.artifacts.some((a) => a.name.toLowerCase().endsWith(ext));
-
-/** The runtimes that can serve these files, the most fitting first. */
+/** The runtimes that can serve these files, in the table's order (its first is the default). */
 export function runtimesFor(resolved: readonly ResolvedRef[]): RuntimeName[] {
-  if (resolved.every((r) => has(r, '.safetensors') && !has(r, '.gguf'))) return ['vllm'];
-  if (resolved.every((r) => has(r, '.gguf'))) return ['llama-cpp-cpu', 'llama-cpp-cuda'];
-  return ['llama-cpp-cpu', 'llama-cpp-cuda', 'vllm'];
+  return runtimesServing(resolved.map((r) => r.artifacts.map((a) => a.name)));
 }
 
 const KINDS: readonly Choice<WorkloadKind>[] = [
@@ -59,11 +56,7 @@ const KINDS: readonly Choice<WorkloadKind>[] = [
   { label: 'KServe InferenceService', description: "KServe's storage initializer copies the model (KServe must be installed)", value: 'kserve' },
 ];
 
-const RUNTIME_ITEMS: Record<RuntimeName, Choice<RuntimeName>> = {
-  'llama-cpp-cpu': { label: 'llama.cpp CPU', description: 'GGUF on CPU cores', value: 'llama-cpp-cpu' },
-  'llama-cpp-cuda': { label: 'llama.cpp CUDA', description: 'GGUF with every layer on an NVIDIA GPU', value: 'llama-cpp-cuda' },
-  vllm: { label: 'vLLM for safetensors', description: 'streams the weights from S3 (runai_streamer), no copy', value: 'vllm' },
-};
+const runtimeItem = (name: RuntimeName): Choice<RuntimeName> => ({ label: RUNTIMES[name].label, description: RUNTIMES[name].description, value: name });
 
 export interface VariantQuestion {
   readonly action: string;
@@ -91,21 +84,23 @@ export async function chooseVariant(q: VariantQuestion, a: DeployArgs, scripted:
   }
   const title = `Manifest for ${q.refText}`;
   const kind = q.kind ?? a.kind ?? await choose(q.action, KINDS.filter((k) => q.s3 || k.value !== 'kserve'), `${title}: workload kind`);
-  const runtime = a.runtime ?? await choose(q.action, runtimes.map((r) => RUNTIME_ITEMS[r]), `${title}: inference server`);
+  const runtime = a.runtime ?? await choose(q.action, runtimes.map(runtimeItem), `${title}: inference server`);
   let mode: ModelMode = argMode ?? 'pinned';
   if (argMode === undefined && q.tags) {
-    const canFollow = kind !== 'kserve' && runtime !== 'vllm';
+    const rt = RUNTIMES[runtime];
+    const cannotFollow = kind === 'kserve' ? 'KServe reads one fixed location'
+      : rt.cannotFollow !== undefined ? `${rt.server} ${rt.cannotFollow}` : undefined;
     const items: Choice<ModelMode>[] = [{
       label: `$(pinned) Pin ${q.pinned}`, description: 'the pod keeps this exact file even when the tag moves', value: 'pinned',
     }];
-    if (canFollow) {
+    if (!cannotFollow) {
       items.unshift({
         label: '$(sync) Follow the tag (resolved at pod start)', value: 'follow',
         description: 'moving the tag rolls out when the pods restart',
         detail: 'The init container resolves the tag each time a pod starts and checks the sha256 of what it copies.',
       });
     } else {
-      items[0] = { ...items[0], detail: `${kind === 'kserve' ? 'KServe' : 'vLLM'} reads one fixed location, so it cannot follow a tag: regenerate after moving it.` };
+      items[0] = { ...items[0], detail: `${cannotFollow}, so it cannot follow a tag: regenerate after moving it.` };
     }
     // One item is still shown: the user sees what is pinned before the document opens.
     const picked = await vscode.window.showQuickPick(items, { placeHolder: `${title}: follow the tag, or pin the version the tag resolves to now`, ignoreFocusOut: true });

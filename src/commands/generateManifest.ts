@@ -1,7 +1,7 @@
 // Generates Kubernetes YAML for an artifact, a version or a tag and opens it as an untitled YAML
-// document: a Pod, a Deployment (+ Service) or a KServe InferenceService; llama.cpp on CPU or CUDA, or
-// vLLM for safetensors; for a tag, following it (the init container resolves it at pod start) or pinned
-// to the version it resolves to now. The Secret holds placeholder keys: the document could be saved.
+// document: a Pod, a Deployment (+ Service) or a KServe InferenceService, on any runtime of the table
+// that serves the files (src/core/manifests/runtimes/); for a tag, following it (the init container
+// resolves it at pod start) or pinned to the version it resolves to now. The Secret holds placeholder keys: the document could be saved.
 // The kubectl context and namespace come from the user's kubeconfig (read lazily).
 import * as vscode from 'vscode';
 import { toYaml } from '../core/manifests/toYaml';

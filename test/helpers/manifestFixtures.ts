@@ -31,6 +31,18 @@ export const nfsInput: ManifestInput = {
   location: { kind: 'nfs', server: 'nfs.example.internal', path: '/exports/models' },
 };
 
+/** The safetensors version on a folder repository (paths relative to the export). */
+export const nfsSafetensorsInput: ManifestInput = {
+  ...nfsInput, model: safetensorsInput.model, version: safetensorsInput.version, chain: safetensorsInput.chain, ref: safetensorsInput.ref,
+  artifacts: safetensorsInput.artifacts.map((a) => ({ ...a, path: a.path.replace('team-a/', '') })),
+};
+
+/** An input in a format (S3 or NFS): the GGUF file or the safetensors folder. */
+export function inputIn(format: 'gguf' | 'safetensors', where: 's3' | 'nfs' = 's3'): ManifestInput {
+  if (format === 'gguf') return where === 's3' ? s3Input : nfsInput;
+  return where === 's3' ? safetensorsInput : nfsSafetensorsInput;
+}
+
 /** The objects as kubectl would read them: through YAML text. */
 export const viaYaml = (objs: readonly object[]): Obj[] => parseManifests(toYaml(objs));
 

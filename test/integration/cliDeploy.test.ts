@@ -14,7 +14,7 @@ import { join, resolve } from 'node:path';
 import { openStorage } from '../../src/core/openStorage';
 import { Repository } from '../../src/core/repository';
 import { createFsStorage } from '../../src/core/storage/fsStorage';
-import { LLAMA_CPP_CUDA_IMAGE, VLLM_IMAGE } from '../../src/core/manifests/manifestInput';
+import { RUNTIME_NAMES, RUNTIMES } from '../../src/core/manifests/runtimes/runtimeTable';
 import { startFakeKube } from '../helpers/fakeKubeApi';
 import type { FakeKube } from '../helpers/fakeKubeApi';
 import { loadClientNode, monokleProblems, parseManifests, plainCredentials } from '../helpers/k8sChecks';
@@ -105,7 +105,7 @@ const S3_VARIANTS: [string, () => string[], (objs: Obj[]) => void][] = [
     assert.equal(d.metadata.annotations['modelrepo.io/mode'], 'follow');
     assert.equal(d.metadata.annotations['modelrepo.io/tag'], 'latest');
     const server = podSpec(d).containers[0];
-    assert.equal(server.image, LLAMA_CPP_CUDA_IMAGE);
+    assert.equal(server.image, RUNTIMES['llama-cpp-cuda'].image);
     assert.equal(server.resources.limits['nvidia.com/gpu'], '2');
     assert.match(podSpec(d).initContainers[0].args[0], /^first_tag='latest'$/m, 'the init script follows latest');
   }],
@@ -120,13 +120,25 @@ const S3_VARIANTS: [string, () => string[], (objs: Obj[]) => void][] = [
     assert.deepEqual(kindsOf(objs), ['Secret modelrepo-s3', 'ServiceAccount modelrepo-s3', 'InferenceService qwen2-5-7b']);
     assert.equal(objs[2].spec.predictor.model.storageUri, `s3://${bucket}/team-a/${QWEN}/2024-05-01/`);
   }],
-  ['pod, vLLM streaming safetensors from S3', () => [s3Ref(QWEN, '@2024-05-01'), '--runtime', 'vllm', '--secret-name', 'minio-keys'], (objs) => {
+  ['pod, safetensors without --runtime: vLLM (the first runtime reading them) streaming from S3', () => [s3Ref(QWEN, '@2024-05-01'), '--secret-name', 'minio-keys'], (objs) => {
     const pod = objs.find((o) => o.kind === 'Pod')!;
     assert.equal(pod.spec.initContainers, undefined, 'vLLM copies nothing');
-    assert.equal(pod.spec.containers[0].image, VLLM_IMAGE);
+    assert.equal(pod.spec.containers[0].image, RUNTIMES.vllm.image);
     assert.ok(pod.spec.containers[0].args.join(' ').includes('--load-format runai_streamer'));
     assert.equal(objs[0].metadata.name, 'minio-keys');
   }],
+  ['pod, SGLang: the version folder copied in and checked, then sglang.launch_server', () => [s3Ref(QWEN, ':stable'), '--runtime', 'sglang'], (objs) => {
+    const [init, c] = [objs[1].spec.initContainers[0], objs[1].spec.containers[0]];
+    for (const f of ST) assert.ok(init.args[0].includes(`'/models/${f}'`), `${f} is copied`);
+    assert.deepEqual([c.image, ...c.command, ...c.args.slice(0, 2)], [RUNTIMES.sglang.image, 'python3', '-m', 'sglang.launch_server', '--model-path', '/models']);
+  }],
+  ['KServe InferenceService, SGLang on the copied folder, 2 GPUs', () => [s3Ref(QWEN, ':stable'), '--kind', 'kserve', '--runtime', 'sglang', '--gpus', '2'], (objs) => {
+    const c = objs[2].spec.predictor.containers[0];
+    assert.deepEqual([c.env[0].value, ...c.args.slice(-2)], [`s3://${bucket}/team-a/${QWEN}/2024-05-01/`, '--tp-size', '2']); }],
+  ['deployment, Ollama following the tag on a GPU', () => [s3Ref(LLAMA, ':latest'), '--kind', 'deployment', '--runtime', 'ollama', '--follow', '--gpus', '1'], (objs) => {
+    const [init, c] = [podSpec(objs[1]).initContainers[0], podSpec(objs[1]).containers[0]];
+    assert.deepEqual([c.image, c.resources.limits['nvidia.com/gpu'], /^first_tag='latest'$/m.test(init.args[0])], [RUNTIMES.ollama.image, '1', true]);
+    assert.match(c.args[0], /^model='\/models\/modelrepo-current\.gguf'$[\s\S]*ollama create "\$name"/m); }],
   ['A/B: stable=3 and canary=1 behind one Service, following the tags', () => ['--ab', `${s3Ref(LLAMA, ':stable')}=3`, `${s3Ref(LLAMA, ':canary')}=1`, '--follow'], (objs) => {
     assert.deepEqual(kindsOf(objs), ['Secret modelrepo-s3', `Deployment ${LLAMA}-stable`, `Deployment ${LLAMA}-canary`, `Service ${LLAMA}`]);
     assert.deepEqual(objs.slice(1, 3).map((d) => d.spec.replicas), [3, 1]);
@@ -168,9 +180,17 @@ describe('modelrepo manifest: every kind, runtime and mode passes the offline ch
     assert.ok(spec.containers[0].args.includes('/models/tags/latest'), 'the server opens the tag symlink itself');
   });
 
+  it('--help lists every runtime of the table, in --runtime and in the runtimes section', async () => {
+    const r = await cli(['manifest', '--help']);
+    assert.ok(r.code === 0 && r.stdout.includes(`[--runtime ${RUNTIME_NAMES.join('|')}]`), show(r));
+    for (const name of RUNTIME_NAMES) assert.match(r.stdout, new RegExp(`^ {2}${name} +${RUNTIMES[name].label}: `, 'm'));
+  });
+
   it('refuses variants that cannot serve the files, with exit 2 and the reason', async () => {
     const cases: [string[], RegExp][] = [
-      [[s3Ref(LLAMA, ':latest'), '--runtime', 'vllm'], /GGUF, and vLLM loads safetensors/],
+      [[s3Ref(LLAMA, ':latest'), '--runtime', 'vllm'], /GGUF, and vLLM loads safetensors.*: use the llama-cpp-cpu, llama-cpp-cuda or ollama runtime/],
+      [[s3Ref(QWEN, ':stable'), '--runtime', 'ollama'], /is safetensors, and Ollama imports GGUF: use the vllm or sglang runtime/],
+      [[s3Ref(LLAMA, ':latest'), '--runtime', 'tgi'], new RegExp(`--runtime 'tgi' is not one of ${RUNTIME_NAMES.join(', ')}`)],
       [[s3Ref(LLAMA, '@2024-03-20'), '--follow'], /following needs a tag reference/],
       [[s3Ref(LLAMA, ':latest'), '--kind', 'statefulset'], /--kind 'statefulset' is not one of pod, deployment, kserve/],
       [[s3Ref(LLAMA, ':latest'), '--replicas', 'two'], /--replicas 'two' is not a whole number/],

@@ -136,11 +136,18 @@ describe('runtimes', () => {
     assert.match(c.image!, /^vllm\/vllm-openai:v\d+\.\d+\.\d+$/);
   });
 
-  it('vLLM refuses GGUF, and llama.cpp refuses safetensors, each naming the runtime to use', () => {
-    assert.throws(() => buildManifests({ ...s3Input, runtime: 'vllm' }), configError(new RegExp(`${FILE.replace(/\./g, '\\.')} is GGUF.*llama-cpp-cpu or llama-cpp-cuda`)));
+  it('vLLM refuses GGUF, and llama.cpp refuses safetensors, each naming the runtimes to use', () => {
+    assert.throws(() => buildManifests({ ...s3Input, runtime: 'vllm' }),
+      configError(new RegExp(`${FILE.replace(/\./g, '\\.')} is GGUF, and vLLM loads safetensors .*: use the llama-cpp-cpu, llama-cpp-cuda or ollama runtime for GGUF files`)));
     const oneFile: ManifestInput = { ...safetensorsInput, artifacts: [safetensorsInput.artifacts[1]] };
-    assert.throws(() => buildManifests(oneFile), configError(/is safetensors, and llama\.cpp serves GGUF: use the vllm runtime/));
-    assert.throws(() => buildManifests({ ...s3Input, runtime: 'tgi' as never }), configError(/not a runtime/));
+    assert.throws(() => buildManifests({ ...oneFile, runtime: 'llama-cpp-cpu' }),
+      configError(/is safetensors, and llama\.cpp serves GGUF: use the vllm or sglang runtime for safetensors files/));
+    assert.throws(() => buildManifests({ ...s3Input, runtime: 'tgi' as never }), configError(/'tgi' is not a runtime \(llama-cpp-cpu, llama-cpp-cuda, vllm, sglang, ollama\)/));
+  });
+
+  it('without a runtime: the first of the table that serves the files (llama.cpp CPU for GGUF, vLLM for safetensors)', () => {
+    assert.equal(server(buildManifests(s3Input)).name, 'llama-server');
+    assert.equal(server(buildManifests({ ...safetensorsInput, runtime: undefined })).name, 'vllm');
   });
 });
 

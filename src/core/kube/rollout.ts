@@ -16,7 +16,8 @@ export interface PodTarget {
   /** A bare Pod's name; otherwise the pods are found with labelSelector. */
   readonly pod?: string;
   readonly labelSelector?: string;
-  /** The container whose end means "the model is there"; undefined when nothing is copied (vLLM, NFS). */
+  /** The container whose end means "the model is there"; undefined when nothing is copied (a runtime
+   *  that reads S3 itself, NFS). */
   readonly initContainer?: string;
 }
 

@@ -5,9 +5,10 @@ import type { Deployment } from 'kubernetes-types/apps/v1';
 import type { Secret, Service } from 'kubernetes-types/core/v1';
 import { RepoError } from '../errors';
 import { checkDns1035Label, checkDnsLabel, dns1035Label } from './k8sNames';
-import { ANNOTATION_PREFIX, manifestSettings } from './manifestInput';
+import { ANNOTATION_PREFIX } from './manifestInput';
 import type { ManifestInput } from './manifestInput';
 import { credentialsSecret } from './podParts';
+import { manifestSettings } from './settings';
 import { buildDeployment, buildService, SERVICE_LABEL, withLabels } from './workloads';
 
 export interface AbArm {

@@ -1,8 +1,12 @@
 // The checks a ManifestInput passes before any object is built: what the artifacts are, and whether the
-// chosen variant (workload kind, runtime, pinned or follow) can serve them. Every refusal is a RepoError
-// that says what to choose instead.
+// chosen variant (workload kind, runtime, pinned or follow) can serve them. What a runtime reads and
+// whether it can follow a tag come from the runtime table. Every refusal is a RepoError that says what
+// to choose instead.
 import { RepoError } from '../errors';
 import type { ManifestInput, ModelMode, RuntimeName, WorkloadKind } from './manifestInput';
+import { FORMATS, formatOf } from './runtimes/runtime';
+import type { Runtime } from './runtimes/runtime';
+import { runtimeNamed, runtimesReading } from './runtimes/runtimeTable';
 
 const SHARD = /-0*1-of-\d+\.gguf$/i;
 const ACTION = 'build a manifest for';
@@ -30,8 +34,8 @@ export function checkInput(input: ManifestInput): void {
       throw new RepoError('Integrity', ACTION, object, `the recorded sha256 of ${a.file} is not 64 hex digits`);
     }
   }
-  const port = input.port ?? 8080;
-  if (!Number.isInteger(port) || port < 1024 || port > 65535) {
+  const port = input.port;
+  if (port !== undefined && (!Number.isInteger(port) || port < 1024 || port > 65535)) {
     throw new RepoError('Config', ACTION, object,
       `port ${port} is not usable: a non-root server with no capabilities needs a port from 1024 to 65535`);
   }
@@ -48,45 +52,56 @@ export interface VariantChoice {
   readonly replicas: number;
 }
 
-const isGguf = (f: string): boolean => f.toLowerCase().endsWith('.gguf');
-
 /** Refuses a variant that cannot serve these artifacts, naming the one that can. */
 export function checkVariant(input: ManifestInput, v: VariantChoice): void {
   const object = `${input.model}@${input.version}`;
   const fail = (reason: string): never => { throw new RepoError('Config', ACTION, object, reason); };
   if (!['pod', 'deployment', 'kserve'].includes(v.kind)) fail(`'${v.kind}' is not a workload kind (pod, deployment, kserve)`);
-  if (!['llama-cpp-cpu', 'llama-cpp-cuda', 'vllm'].includes(v.runtime)) {
-    fail(`'${v.runtime}' is not a runtime (llama-cpp-cpu, llama-cpp-cuda, vllm)`);
-  }
+  const rt = runtimeNamed(v.runtime, ACTION, object);
   if (v.mode !== 'pinned' && v.mode !== 'follow') fail(`'${v.mode}' is not a mode (pinned, follow)`);
   if (!Number.isInteger(v.replicas) || v.replicas < 0 || v.replicas > 1000) fail(`${v.replicas} replicas: give a whole number from 0 to 1000`);
-  if (!Number.isInteger(v.gpus) || v.gpus < 0 || (v.runtime !== 'llama-cpp-cpu' && v.gpus < 1)) {
-    fail(`${v.gpus} GPUs: the ${v.runtime} runtime needs a whole number of at least 1`);
+  const minGpus = rt.gpus === 'none' ? 0 : rt.gpus.min;
+  if (!Number.isInteger(v.gpus) || v.gpus < 0 || v.gpus < minGpus) {
+    fail(`${v.gpus} GPUs: the ${v.runtime} runtime needs a whole number of at least ${minGpus}`);
   }
-  if (v.runtime === 'vllm') {
-    const gguf = input.artifacts.find((a) => isGguf(a.file));
-    if (gguf) {
-      fail(`${gguf.file} is GGUF, and vLLM loads safetensors from S3 (--load-format runai_streamer): `
-        + 'use the llama-cpp-cpu or llama-cpp-cuda runtime for GGUF files');
-    }
-    if (!input.artifacts.some((a) => a.file.endsWith('.safetensors'))) {
-      fail('vLLM needs a version with .safetensors weights (plus config.json and the tokenizer), and none is listed');
-    }
-  } else if (v.modelFile.endsWith('.safetensors')) {
-    fail(`${v.modelFile} is safetensors, and llama.cpp serves GGUF: use the vllm runtime`);
-  }
+  checkFormats(input, rt, v.modelFile, fail);
+  const own = rt.check?.(input, v.modelFile);
+  if (own) fail(own);
   if (v.kind === 'kserve' && input.location.kind !== 's3') {
     fail("KServe's storage initializer reads from S3 here: a folder repository cannot back an InferenceService");
   }
-  if (v.mode === 'follow') checkFollow(input, v, fail);
+  if (v.mode === 'follow') checkFollow(input, v, rt, fail);
 }
 
-function checkFollow(input: ManifestInput, v: VariantChoice, fail: (reason: string) => never): void {
+/** A file runtime refuses a model file in another format; a folder runtime refuses weights in another
+ *  format anywhere in the version, and a version without weights it reads. */
+function checkFormats(input: ManifestInput, rt: Runtime, modelFile: string, fail: (reason: string) => never): void {
+  const wrong = (file: string): string | undefined => {
+    const format = formatOf(file);
+    if (format === undefined || rt.formats.includes(format)) return undefined;
+    const name = FORMATS[format].name;
+    return `${file} is ${name}, and ${rt.server} ${rt.reads}: use the ${runtimesReading(format)} runtime for ${name} files`;
+  };
+  if (rt.opens === 'file') {
+    const reason = wrong(modelFile);
+    if (reason) fail(reason);
+    return;
+  }
+  for (const a of input.artifacts) {
+    const reason = wrong(a.file);
+    if (reason) fail(reason);
+  }
+  if (!input.artifacts.some((a) => { const f = formatOf(a.file); return f !== undefined && rt.formats.includes(f); })) {
+    fail(`${rt.server} needs a version with ${rt.formats.map((f) => FORMATS[f].needs).join(' or ')}, and none is listed`);
+  }
+}
+
+function checkFollow(input: ManifestInput, v: VariantChoice, rt: Runtime, fail: (reason: string) => never): void {
   if (v.kind === 'kserve') {
     fail("KServe's storage initializer copies one fixed storageUri, so it cannot follow a tag: use the pinned mode (or kind pod/deployment)");
   }
-  if (v.runtime === 'vllm') {
-    fail('vLLM streams one fixed S3 folder, so it cannot follow a tag: use the pinned mode and regenerate after moving the tag');
+  if (rt.cannotFollow !== undefined) {
+    fail(`${rt.server} ${rt.cannotFollow}, so it cannot follow a tag: use the pinned mode and regenerate after moving the tag`);
   }
   if (!v.tag) fail('following needs a tag reference (model:tag), not a version');
   if (SHARD.test(v.modelFile)) fail(`${v.modelFile} is a split GGUF: following a tag serves one file; use the pinned mode`);

@@ -1,14 +1,13 @@
 // The parts every workload variant shares: the credentials Secret, the hardened security contexts, the
-// model volume (an emptyDir filled by the copy init container, pinned or following a tag, or a read-only
-// NFS mount). The server containers are in servers.ts; podSpec.ts puts them together.
-import type { Container, EnvVar, PodSecurityContext, Secret, SecurityContext, Volume, VolumeMount } from 'kubernetes-types/core/v1';
+// copy init container (pinned or following a tag) and the model's mount (its emptyDir or a read-only NFS
+// mount). The server containers are the runtimes' (runtimes/); podSpec.ts puts them together.
+import type { Container, EnvVar, PodSecurityContext, Secret, SecurityContext, VolumeMount } from 'kubernetes-types/core/v1';
 import type { ObjectMeta } from 'kubernetes-types/meta/v1';
 import { RepoError } from '../errors';
 import { followScript } from './followScript';
 import { copyScript } from './initScript';
 import { MODELS_DIR, PLACEHOLDER } from './manifestInput';
 import type { ManifestSettings } from './manifestInput';
-import { mebibytes } from './k8sNames';
 
 export const MODELS_VOLUME = 'models';
 export const TMP_VOLUME = 'tmp';
@@ -94,25 +93,6 @@ export function copyContainer(s: ManifestSettings): Container {
 }
 
 const trimSlashes = (p: string): string => p.replace(/^\/+|\/+$/g, '');
-
-export function modelVolumes(s: ManifestSettings): Volume[] {
-  const loc = s.input.location;
-  const volumes: Volume[] = [];
-  if (loc.kind === 'nfs') volumes.push({ name: MODELS_VOLUME, nfs: { server: loc.server, path: loc.path, readOnly: true } });
-  if (s.runtime === 'vllm') {
-    // vLLM writes caches under HOME (/tmp here) and needs a shared-memory /dev/shm larger than the default.
-    volumes.push({ name: TMP_VOLUME, emptyDir: { sizeLimit: '4Gi' } }, { name: SHM_VOLUME, emptyDir: { medium: 'Memory', sizeLimit: '2Gi' } });
-    return volumes;
-  }
-  if (loc.kind === 'nfs') return volumes;
-  // Room for the files plus 5 % and 256 MiB for aws-cli's temporary part files; following a tag, room for
-  // a bigger file than today's (the previous version is removed before the next one is copied).
-  const factor = s.mode === 'follow' ? 1.5 : 1.05;
-  return [
-    { name: MODELS_VOLUME, emptyDir: { sizeLimit: mebibytes(s.totalSize * factor + 256 * 1024 * 1024) } },
-    { name: TMP_VOLUME, emptyDir: { sizeLimit: '64Mi' } },
-  ];
-}
 
 /** NFS: the version folder (pinned) or the model folder, whose tags/ symlinks the server opens (follow). */
 export function modelMount(s: ManifestSettings): VolumeMount {

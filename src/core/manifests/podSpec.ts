@@ -1,22 +1,47 @@
 // The pod every workload variant runs (Pod, Deployment, each arm of an A/B pair): hardened, the model
-// copied in by an init container (S3 + llama.cpp), mounted over NFS, or streamed by vLLM itself.
-import type { PodSpec, Toleration } from 'kubernetes-types/core/v1';
+// copied in by an init container, mounted over NFS, or read from S3 by the server itself, as the runtime's
+// entry in the table says; the server container is the runtime's.
+import type { PodSpec, Toleration, Volume } from 'kubernetes-types/core/v1';
+import { mebibytes } from './k8sNames';
 import type { ManifestSettings } from './manifestInput';
-import { copyContainer, modelVolumes, podSecurityContext } from './podParts';
-import { serverContainer } from './servers';
+import { copyContainer, MODELS_VOLUME, podSecurityContext, TMP_VOLUME } from './podParts';
+import type { Runtime } from './runtimes/runtime';
+import { runtimeOf } from './settings';
 
 // GPU nodes are commonly tainted so that only pods asking for GPUs land there.
 export const GPU_TOLERATION: Toleration = { key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' };
 
+/** The init container copies the model from S3 (the runtime does not read S3 itself). */
+export function copiesModel(s: ManifestSettings, rt: Runtime = runtimeOf(s)): boolean {
+  return s.input.location.kind === 's3' && rt.fromS3 === 'copy';
+}
+
 export function podSpec(s: ManifestSettings): PodSpec {
-  const copy = s.input.location.kind === 's3' && s.runtime !== 'vllm';
+  const rt = runtimeOf(s);
   return {
     automountServiceAccountToken: false,
     enableServiceLinks: false,
     securityContext: podSecurityContext(s),
-    ...(copy ? { initContainers: [copyContainer(s)] } : {}),
-    containers: [serverContainer(s)],
-    volumes: modelVolumes(s),
+    ...(copiesModel(s, rt) ? { initContainers: [copyContainer(s)] } : {}),
+    containers: [rt.container(s)],
+    volumes: modelVolumes(s, rt),
     ...(s.gpus > 0 ? { tolerations: [GPU_TOLERATION] } : {}),
   };
+}
+
+/** The model's volume (NFS, or the emptyDir the copy fills), a /tmp for the copy, then the runtime's own. */
+export function modelVolumes(s: ManifestSettings, rt: Runtime = runtimeOf(s)): Volume[] {
+  const loc = s.input.location;
+  const own = rt.volumes(s);
+  const volumes: Volume[] = [];
+  if (loc.kind === 'nfs') volumes.push({ name: MODELS_VOLUME, nfs: { server: loc.server, path: loc.path, readOnly: true } });
+  if (copiesModel(s, rt)) {
+    // Room for the files plus 5 % and 256 MiB for aws-cli's temporary part files; following a tag, room for
+    // a bigger file than today's (the previous version is removed before the next one is copied).
+    const factor = s.mode === 'follow' ? 1.5 : 1.05;
+    volumes.push({ name: MODELS_VOLUME, emptyDir: { sizeLimit: mebibytes(s.totalSize * factor + 256 * 1024 * 1024) } });
+    // aws-cli's HOME; a runtime with a /tmp of its own shares it.
+    if (!own.some((v) => v.name === TMP_VOLUME)) volumes.push({ name: TMP_VOLUME, emptyDir: { sizeLimit: '64Mi' } });
+  }
+  return [...volumes, ...own];
 }

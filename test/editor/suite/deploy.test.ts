@@ -1,11 +1,15 @@
 // Deploying from the real extension: Generate Kubernetes YAML in its variants (kind, runtime, follow the
-// tag or pin) with options instead of dialogs, the A/B Deployment command, and "Apply to Cluster
+// tag or pin) with options instead of dialogs, the runtime picker (the dialog itself, answered by a
+// stand-in for showQuickPick: it offers the runtimes of the table that read the files), the A/B
+// Deployment command, and "Apply to Cluster
 // (Server-Side Apply)". Apply is a CONTRACT test: no API server can run here, so a loopback server started
 // in this extension host (test/helpers/fakeKubeApi.ts, reached through a kubeconfig in KUBECONFIG, as the
 // extension reads it) records what client-node sends. The Secret it receives must carry the keys held in
 // SecretStorage; the report shown must not. A real cluster is not exercised.
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
+import { RUNTIME_NAMES, RUNTIMES } from '../../../src/core/manifests/runtimes/runtimeTable';
+import type { RuntimeName } from '../../../src/core/manifests/runtimes/runtimeTable';
 import { openStorage } from '../../../src/core/openStorage';
 import { Repository } from '../../../src/core/repository';
 import { createFsStorage } from '../../../src/core/storage/fsStorage';
@@ -17,7 +21,7 @@ import type { FakeKube } from '../../helpers/fakeKubeApi';
 import { loadClientNode, parseManifests } from '../../helpers/k8sChecks';
 import { offlineProblems } from '../../helpers/manifestFixtures';
 import { s3Config, s3TestEnv, uniqueBucket } from '../../helpers/s3env';
-import { F1, F2, MODEL, V1, V2, addFolder, child, extensionApi, labelOf, kids, removeConnection, run, scratch, seedChapter, until, walk } from './helpers';
+import { F1, F2, MODEL, V1, V2, addFolder, child, extensionApi, labelOf, kids, makeFile, removeConnection, run, scratch, seedChapter, until, walk } from './helpers';
 
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 interface Generated { yaml: string; document?: vscode.TextDocument }
@@ -25,6 +29,36 @@ interface Applied { applied: { kind: string; name: string; namespace?: string }[
 
 const env = s3TestEnv();
 const kindsOf = (objs: readonly Obj[]): string[] => objs.map((o) => `${o.kind} ${o.metadata.name}`);
+const ST_MODEL = 'qwen-st';
+const ST_VERSION = '2024-05-01';
+
+interface Offered { readonly value: RuntimeName; readonly label: string; readonly description?: string }
+
+/** Runs Generate Kubernetes YAML as a user would (no options), answering each quick pick with its first
+ *  item and each input box with its default, until the runtime picker: its items are returned, and the
+ *  command is cancelled there. */
+async function runtimePicker(node: TreeNode): Promise<Offered[] | undefined> {
+  type Pick = (items: readonly Obj[] | Thenable<readonly Obj[]>, options?: vscode.QuickPickOptions) => Thenable<Obj | undefined>;
+  const w = vscode.window as unknown as { showQuickPick: Pick; showInputBox: (o?: vscode.InputBoxOptions) => Thenable<string | undefined> };
+  const saved = { pick: w.showQuickPick, input: w.showInputBox };
+  let offered: Offered[] | undefined;
+  w.showQuickPick = async (items, options) => {
+    const list = await items;
+    if (/: inference server$/.test(options?.placeHolder ?? '')) {
+      offered = list as Offered[];
+      return undefined;
+    }
+    return list[0];
+  };
+  w.showInputBox = async (o) => o?.value || 'nfs.test.lan';
+  try {
+    await run('generateManifest', node);
+  } finally {
+    w.showQuickPick = saved.pick;
+    w.showInputBox = saved.input;
+  }
+  return offered;
+}
 
 suite('deploy: manifest variants, A/B, apply to cluster', function () {
   let api: ExtensionApi;
@@ -39,7 +73,9 @@ suite('deploy: manifest variants, A/B, apply to cluster', function () {
     const m = await loadClientNode();
     k8s = typeof m === 'string' ? undefined : m;
     const folder = scratch('deploy-fs');
-    await seedChapter(createFsStorage({ kind: 'fs', path: folder }));
+    const repo = await seedChapter(createFsStorage({ kind: 'fs', path: folder }));
+    const st = scratch('deploy-st');
+    await repo.upload(ST_MODEL, ST_VERSION, ['config.json', 'model.safetensors', 'tokenizer.json'].map((f) => makeFile(st, f)));
     ids.push(await addFolder(api, folder, FS));
   });
 
@@ -84,6 +120,17 @@ suite('deploy: manifest variants, A/B, apply to cluster', function () {
     const g = await run<Generated>('generateManifest', await fsTag('v1'), { kind: 'kserve', nfsServer: 'nfs.test.lan', open: false });
     assert.equal(g, undefined);
     assert.match(api.lastNotice()?.message ?? '', /KServe's storage initializer reads from S3 here/);
+  });
+
+  test('the runtime picker offers the runtimes of the table that read the files: GGUF ones for a GGUF file, safetensors ones for a folder', async () => {
+    const gguf = await runtimePicker(await fsTag('latest'));
+    const folder = await runtimePicker(await walk(api, FS, ST_MODEL, ST_VERSION));
+    assert.ok(gguf && folder, 'the runtime picker was not shown');
+    const reading = (format: string): RuntimeName[] => RUNTIME_NAMES.filter((n) => (RUNTIMES[n].formats as readonly string[]).includes(format));
+    assert.deepEqual(gguf.map((i) => i.value), reading('gguf'), 'a GGUF file: exactly the runtimes reading GGUF, in table order');
+    assert.deepEqual(folder.map((i) => i.value), reading('safetensors'));
+    assert.deepEqual([...new Set([...gguf, ...folder].map((i) => i.value))].sort(), [...RUNTIME_NAMES].sort(), 'every runtime of the table is offered');
+    for (const i of [...gguf, ...folder]) assert.deepEqual([i.label, i.description], [RUNTIMES[i.value].label, RUNTIMES[i.value].description]);
   });
 
   suite('on the real S3 server', function () {
