@@ -37,6 +37,9 @@ const CONTINUE_WAIT_MS = 3000;
 
 interface HandlerOptions {
   readonly abortSignal?: { readonly aborted: boolean; readonly reason?: unknown } | AbortSignal;
+  /** The SDK's per-call `requestTimeout`: here, a first-byte deadline for this request only, used to give
+   *  clean-up requests (aborting an upload after a failure) more time than the connection's deadline. */
+  readonly requestTimeout?: number;
 }
 
 function abortError(signal: HandlerOptions['abortSignal']): Error {
@@ -122,7 +125,8 @@ class Exchange {
     this.host = (request.hostname ?? '').replace(/^\[(.*)\]$/, '$1');
     this.signal = options.abortSignal;
     const attempt = attemptOf(request.headers);
-    this.dog = new Watchdog(handler.timeouts, (phase, ms) => {
+    const limits = options.requestTimeout ? { ...handler.timeouts, firstByteMs: options.requestTimeout } : handler.timeouts;
+    this.dog = new Watchdog(limits, (phase, ms) => {
       const retriable = attempt === 1 && (phase === 'send' || (phase === 'firstByte' && this.reused));
       this.fail(new DeadlineError(phase, ms, retriable));
     });

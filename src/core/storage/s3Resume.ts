@@ -108,10 +108,15 @@ export async function findResumable(ctx: S3Context, key: string, size: number, m
   return undefined;
 }
 
+/** A clean-up after a failure waits at least this long for its answer, whatever the connection's
+ *  first-byte deadline: a server slow to answer should not leave a partial upload behind. */
+const CLEANUP_FIRST_BYTE_MS = 15_000;
+
 /** Aborts one upload; tolerates it being gone already. */
 export async function abortUpload(ctx: S3Context, fullKey: string, uploadId: string): Promise<void> {
   try {
-    await ctx.client.send(new AbortMultipartUploadCommand({ Bucket: ctx.bucket, Key: fullKey, UploadId: uploadId }));
+    await ctx.client.send(new AbortMultipartUploadCommand({ Bucket: ctx.bucket, Key: fullKey, UploadId: uploadId }),
+      { requestTimeout: Math.max(ctx.timeouts.firstByteMs, CLEANUP_FIRST_BYTE_MS) });
   } catch (e) {
     if (!isNoSuchUpload(e) && (e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode !== 404) throw e;
   }
