@@ -17,7 +17,10 @@ import { ggufHeader, tinyLlamaSpec } from '../helpers/gguf';
 import { createTestBucket, deleteTestBucket, rawS3Client } from '../helpers/s3bucket';
 import { s3Config, s3TestEnv, skipWithoutS3 } from '../helpers/s3env';
 
-const MODELS = 12;
+// Enough models for search to list the repository flat first (from 50 on); the few-model path is what
+// metadata.test.ts and cliMetadata.test.ts see.
+const MODELS = 60;
+const LLAMAS = Array.from({ length: MODELS / 2 }, (_, i) => `model-${String(2 * i + 1).padStart(2, '0')}`);
 
 type Counted = Storage & { calls: Record<string, number>; reads: string[] };
 
@@ -79,7 +82,7 @@ describe('search on the real S3 server, counting requests', { skip: skipWithoutS
     assert.equal(r.hits.length, 10);
     assert.deepEqual(r.hits[0], { model: 'model-00', versions: [], artifacts: [] });
     assert.deepEqual(storage.calls, { list: 1 });
-    assert.deepEqual((await searchModels(repo, 'name:model-1 1')).hits.map((h) => h.model), ['model-10', 'model-11']);
+    assert.deepEqual((await searchModels(repo, 'name:model-1 5')).hits.map((h) => h.model), ['model-15']);
   });
 
   it('file: and format: read listings only, never a file', async () => {
@@ -93,7 +96,7 @@ describe('search on the real S3 server, counting requests', { skip: skipWithoutS
   it('the first metadata search reads each newest header once; the second reads none', async () => {
     const first = fresh();
     const r1 = await searchModels(first.repo, 'arch:llama quant:q4_k');
-    assert.deepEqual(r1.hits.map((h) => h.model), ['model-01', 'model-03', 'model-05', 'model-07', 'model-09', 'model-11']);
+    assert.deepEqual(r1.hits.map((h) => h.model), LLAMAS);
     assert.equal(r1.headersRead, MODELS + 2);
     assert.equal(new Set(first.storage.reads).size, MODELS + 2);
     assert.ok(first.storage.reads.every((k) => k.includes('/2024-02-01/')), 'older versions are not opened');
@@ -108,6 +111,7 @@ describe('search on the real S3 server, counting requests', { skip: skipWithoutS
     assert.equal(r2.reused, MODELS + 2);
     assert.equal(r2.skipped.length, 2, 'a file known not to be GGUF is still counted as skipped');
     assert.equal(second.storage.calls.putText, undefined, 'nothing changed: the index is not rewritten');
+    assert.deepEqual([second.storage.calls.list, second.storage.calls.readText], [2, 1], 'the model list, one flat listing, the index');
     assert.equal(r2.hits[0].artifacts[0].metadata?.architecture, 'llama');
   });
 
@@ -137,7 +141,7 @@ describe('search on the real S3 server, counting requests', { skip: skipWithoutS
       const r = await searchModels(repo, 'arch:llama');
       assert.equal(r.warnings.length, 1, r.warnings.join('\n'));
       assert.match(r.warnings[0], warning!);
-      assert.deepEqual(r.hits.map((h) => h.model), ['model-01', 'model-03', 'model-05', 'model-07', 'model-09', 'model-11']);
+      assert.deepEqual(r.hits.map((h) => h.model), LLAMAS);
       assert.equal(r.headersRead, MODELS + 2, 'every header was read from the files, not taken from the index');
       assert.equal(storage.calls.putText, 1);
       const again = await searchModels(fresh().repo, 'arch:llama');

@@ -12,7 +12,8 @@ import type { ArtifactWithMetadata } from './modelCard';
 import { metadataFormatOf } from './modelMetadata';
 import type { ModelMetadata } from './modelMetadata';
 import { readHeaderOf } from './readMetadata';
-import { filesToSearch } from './searchListing';
+import { filesToSearch, listTrees } from './searchListing';
+import type { ModelTree } from './searchListing';
 import { fileMatches, headerMatches, nameMatches, parseQuery, queryCost } from './searchQuery';
 import type { SearchTerm } from './searchQuery';
 
@@ -72,6 +73,11 @@ export interface SearchResult {
   readonly warnings: readonly string[];
 }
 
+/** From this many models on, the repository is first listed flat (models of a few files each then cost
+ *  a thousandth of a request each); past the pages allowed, the remaining models are listed one by one. */
+const FLAT_LISTING_MIN_MODELS = 50;
+const FLAT_LISTING_MAX_PAGES = 20;
+
 async function allModels(source: SearchSource, signal?: AbortSignal): Promise<string[]> {
   const models: string[] = [];
   let cursor: string | undefined;
@@ -93,9 +99,9 @@ class Scan {
   constructor(private readonly storage: Storage, private readonly terms: readonly SearchTerm[],
     private readonly index: HeaderIndex | undefined, private readonly opts: SearchOptions) {}
 
-  async model(model: string): Promise<void> {
+  async model(model: string, tree?: ModelTree): Promise<void> {
     const headers = queryCost(this.terms) === 'headers';
-    const picked = await filesToSearch(this.storage, model, this.opts.versions ?? 'latest', this.opts.signal);
+    const picked = await filesToSearch(this.storage, model, this.opts.versions ?? 'latest', this.opts.signal, tree);
     const matched: ArtifactWithMetadata[] = [];
     for (const { files } of picked) {
       for (const artifact of files) {
@@ -162,6 +168,7 @@ export async function searchModels(source: SearchSource, query: string, opts: Se
   const warnings: string[] = [];
   const index = cost === 'headers' && opts.useIndex !== false ? new HeaderIndex(source.storage) : undefined;
   const scan = new Scan(source.storage, terms, index, opts);
+  let trees = new Map<string, ModelTree>();
   let next = 0;
   let done = 0;
   const worker = async (): Promise<void> => {
@@ -169,7 +176,7 @@ export async function searchModels(source: SearchSource, query: string, opts: Se
       const model = candidates[next++];
       signal?.throwIfAborted();
       try {
-        await scan.model(model);
+        await scan.model(model, trees.get(model));
       } catch (e) {
         if (isAbort(e)) throw e;
         scan.problems.push({ model, message: e instanceof Error ? e.message : String(e) });
@@ -181,6 +188,7 @@ export async function searchModels(source: SearchSource, query: string, opts: Se
   try {
     const loaded = await index?.load(signal);
     if (loaded) warnings.push(loaded);
+    if (candidates.length >= FLAT_LISTING_MIN_MODELS) trees = await listTrees(source.storage, new Set(candidates), FLAT_LISTING_MAX_PAGES, signal);
     await Promise.all(Array.from({ length: Math.max(1, opts.concurrency ?? 16) }, worker));
   } catch (e) {
     throw isAbort(e) ? cancelled(e) : e;

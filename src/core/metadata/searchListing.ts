@@ -1,6 +1,7 @@
-// What search lists: listings only, no record or marker reads. A model costs one listing of its whole
-// tree when that fits one page (versions, files with their ETags, and whether an upload is still
-// pending); a larger model costs one delimited listing of `<model>/` plus one per version looked at. Version records are not read: search only
+// What search lists: listings only, no record or marker reads. Many models are listed flat from the
+// root, 1,000 keys a request, for a bounded number of pages; a model not covered costs one listing of
+// its whole tree when that fits one page (versions, files with their ETags, and whether an upload is
+// still pending), else one delimited listing of `<model>/` plus one per version looked at. Version records are not read: search only
 // reads headers, never hands out bytes, so the checks a download needs (record sizes, checksums) are
 // left to `info`, `download` and the tree. Names pass the name rule here, as everywhere.
 import { META_DIR, PENDING_MARKER, TAGS_DIR, VERSION_MANIFEST, modelPrefix, versionPrefix } from '../layout';
@@ -53,18 +54,54 @@ function filesFromListing(model: string, version: string, objects: readonly Obje
   return artifacts.length > 0 ? [...artifacts] : undefined;
 }
 
-/** The versions search looks at ('latest': the newest published one) with their files. A model whose
- *  whole tree fits one listing page (the usual case: 1,000 keys) costs that one request; a larger one
- *  is listed one level at a time. */
-export async function filesToSearch(storage: Storage, model: string, which: 'latest' | 'all', signal?: AbortSignal):
+/** A model's keys as one listing showed them. */
+export interface ModelTree {
+  readonly objects: readonly ObjectInfo[];
+  readonly refused: readonly { readonly key: string; readonly reason: string }[];
+}
+
+/** The versions search looks at ('latest': the newest published one) with their files, from a tree
+ *  already listed, else from listings: one of the whole model when it fits a page (the usual case),
+ *  else one level at a time. */
+export async function filesToSearch(storage: Storage, model: string, which: 'latest' | 'all', signal?: AbortSignal, tree?: ModelTree):
   Promise<{ version: string; files: ArtifactInfo[] }[]> {
   const prefix = modelPrefix(model);
-  const page = await storage.list(prefix, { delimited: false, limit: 1000, signal });
-  if (page.cursor) {
-    const names = await versionNamesNewestFirst(storage, model, signal);
-    return pick(names, which, (v) => publishedFiles(storage, model, v, signal));
+  if (!tree) {
+    const page = await storage.list(prefix, { delimited: false, limit: 1000, signal });
+    if (page.cursor) {
+      const names = await versionNamesNewestFirst(storage, model, signal);
+      return pick(names, which, (v) => publishedFiles(storage, model, v, signal));
+    }
+    tree = { objects: page.objects, refused: page.refused ?? [] };
   }
-  const names = page.objects.map((o) => o.key.slice(prefix.length).split('/')).filter((segs) => segs.length > 1).map((segs) => segs[0]);
+  const { objects, refused } = tree;
+  const names = objects.map((o) => o.key.slice(prefix.length).split('/')).filter((segs) => segs.length > 1).map((segs) => segs[0]);
   const versions = [...new Set(names)].filter(isVersionName).sort((a, b) => compareVersions(b, a));
-  return pick(versions, which, async (v) => filesFromListing(model, v, page.objects, page.refused ?? []));
+  return pick(versions, which, async (v) => filesFromListing(model, v, objects, refused));
+}
+
+/** Lists the whole repository flat, at most `maxPages` pages: for many small models a few requests
+ *  instead of one per model. Returns the trees of the `wanted` models it saw completely: all of them
+ *  when the listing ended; on S3, whose listings are in key order, those before the last key seen. */
+export async function listTrees(storage: Storage, wanted: ReadonlySet<string>, maxPages: number, signal?: AbortSignal): Promise<Map<string, ModelTree>> {
+  const trees = new Map<string, { objects: ObjectInfo[]; refused: { key: string; reason: string }[] }>();
+  const tree = (key: string): { objects: ObjectInfo[]; refused: { key: string; reason: string }[] } | undefined => {
+    const model = key.slice(0, key.indexOf('/'));
+    if (!wanted.has(model)) return undefined;
+    let t = trees.get(model);
+    if (!t) trees.set(model, (t = { objects: [], refused: [] }));
+    return t;
+  };
+  let cursor: string | undefined;
+  let last = '';
+  for (let pages = 0; pages < maxPages; pages++) {
+    const page = await storage.list('', { delimited: false, cursor, limit: 1000, signal });
+    for (const o of page.objects) { tree(o.key)?.objects.push(o); last = o.key; }
+    for (const r of page.refused ?? []) tree(r.key)?.refused.push(r);
+    if (!page.cursor || page.cursor === cursor) return trees;
+    cursor = page.cursor;
+  }
+  if (storage.kind !== 's3') return new Map();
+  const lastModel = Buffer.from(last.slice(0, last.indexOf('/') + 1));
+  return new Map([...trees].filter(([m]) => Buffer.compare(Buffer.from(`${m}/`), lastModel) < 0));
 }
