@@ -4,6 +4,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { checkIndexKey, checkMetadata, parseIndex, serializeIndex } from '../../src/core/metadata/indexSchema';
 import type { IndexEntry } from '../../src/core/metadata/indexSchema';
+import { seenWhole } from '../../src/core/metadata/searchListing';
 import { fileMatches, headerMatches, nameMatches, parseQuery, queryCost } from '../../src/core/metadata/searchQuery';
 import { MAX_TEXT_BYTES } from '../../src/core/storage/storage';
 import type { ArtifactInfo } from '../../src/core/types';
@@ -34,6 +35,15 @@ describe('search query', () => {
     assert.ok(!headerMatches(parseQuery('quant:q8'), meta));
     assert.ok(!headerMatches(parseQuery('arch:qwen'), undefined));
     assert.ok(headerMatches(parseQuery('dtype:bf16'), { format: 'safetensors', dtypes: ['BF16'], bytesRead: 1 }));
+  });
+});
+
+describe('a flat listing cut after some pages', () => {
+  it('has shown whole the models before the last key, in UTF-8 byte order, not the last one', () => {
+    const trees = new Map([['a', 1], ['a-b', 2], ['ab', 3], ['\uff5e', 4], ['\u{1f600}', 5]]);
+    assert.deepEqual([...seenWhole(trees, 'ab/1.0/x.gguf').keys()], ['a', 'a-b']);
+    // U+FF5E sorts after U+1F600 in UTF-16 but before it in UTF-8, as S3 lists
+    assert.deepEqual([...seenWhole(trees, '\u{1f600}/1/x').keys()], ['a', 'a-b', 'ab', '\uff5e']);
   });
 });
 

@@ -101,7 +101,12 @@ export async function listTrees(storage: Storage, wanted: ReadonlySet<string>, m
     if (!page.cursor || page.cursor === cursor) return trees;
     cursor = page.cursor;
   }
-  if (storage.kind !== 's3') return new Map();
-  const lastModel = Buffer.from(last.slice(0, last.indexOf('/') + 1));
+  return storage.kind === 's3' ? seenWhole(trees, last) : new Map();
+}
+
+/** The trees of models whose keys all sort before `lastKey` (S3 lists in UTF-8 byte order): a listing
+ *  cut after `lastKey` has shown them whole; the model of `lastKey` itself may go on. */
+export function seenWhole<T>(trees: ReadonlyMap<string, T>, lastKey: string): Map<string, T> {
+  const lastModel = Buffer.from(lastKey.slice(0, lastKey.indexOf('/') + 1));
   return new Map([...trees].filter(([m]) => Buffer.compare(Buffer.from(`${m}/`), lastModel) < 0));
 }
