@@ -1,6 +1,8 @@
 // Searches the models of a bucket or folder repository by name and by what their files say about
 // themselves (`llama`, `arch:llama quant:Q4_K_M`, `format:safetensors`), then reveals the picked model
-// in the tree. Headers are read through the ETag cache, so a second search costs only listings.
+// in the tree. The same core as `modelrepo search`: a name search is one model listing, metadata comes
+// from the repository's metadata index (headers read once per file and ETag), under a cancellable
+// notification that counts the models looked at.
 import * as vscode from 'vscode';
 import { describeMetadata } from '../core/metadata/modelMetadata';
 import type { SearchHit } from '../core/metadata/search';
@@ -23,6 +25,9 @@ export interface SearchOutcome {
   readonly query: string;
   readonly hits: readonly SearchHit[];
   readonly problems: readonly { readonly model: string; readonly message: string }[];
+  /** Files named like GGUF/safetensors that are not (one count in the log, not one line each). */
+  readonly skipped: readonly string[];
+  readonly headersRead: number;
   readonly revealed?: string;
 }
 
@@ -42,19 +47,26 @@ export async function searchModels(s: Services, node: unknown, raw: unknown): Pr
   const where = root.kind === 'bucket' ? root.place.bucket : root.name;
   const query = a.query ?? await ask(ACTION, {
     title: `Search the models of ${where}`,
-    prompt: 'Words match model names, file names and metadata; narrow with arch:, quant:, format:, name:, file:',
+    prompt: 'Words match model names; arch:, quant: match metadata, file:, format: file names',
     placeHolder: 'llama   arch:llama quant:Q4_K_M   format:safetensors',
   });
   return s.repos.use(place, async ({ repo }) => {
-    const result = await withCancellableProgress(`Searching ${where} for '${query}'`, (progress, signal) =>
-      runSearch(repo, query, {
+    const result = await withCancellableProgress(`Searching ${where} for '${query}'`, (progress, signal) => {
+      let shown = 0;
+      return runSearch(repo, query, {
         signal, versions: a.allVersions ? 'all' : 'latest',
-        onHit: (h) => progress.report({ message: `found ${h.model}` }),
-      }));
-    s.metadata.changed();
+        onProgress: (p) => {
+          const percent = Math.floor((100 * p.models) / Math.max(1, p.total));
+          progress.report({ message: `${p.models}/${p.total} models, ${p.headersRead} headers read`, increment: percent - shown });
+          shown = percent;
+        },
+      });
+    });
     for (const p of result.problems) s.log.warn(`search: ${p.message}`);
+    for (const w of result.warnings) s.log.warn(`search: ${w}`);
+    if (result.skipped.length) s.log.info(`search: ${result.skipped.length} file(s) are not GGUF or safetensors and were skipped`);
     s.log.info(`search '${query}' in ${where}: ${result.hits.length} of ${result.scanned} model(s) match`);
-    const outcome = { query, hits: result.hits, problems: result.problems };
+    const outcome = { query, hits: result.hits, problems: result.problems, skipped: result.skipped, headersRead: result.headersRead };
     if (result.hits.length === 0) {
       s.notify.info(`No model in ${where} matches '${query}'${result.problems.length ? ` (${result.problems.length} file(s) could not be read: see the log)` : ''}.`);
       return outcome;

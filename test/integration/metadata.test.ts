@@ -98,12 +98,12 @@ describe('metadata on the real S3 server', { skip: skipWithoutS3 }, () => {
     const byArch = await searchModels(repo, 'arch:llama');
     assert.deepEqual(byArch.hits.map((h) => h.model), ['llama-3-8b']);
     assert.deepEqual(byArch.hits[0].artifacts.map((a) => a.artifact.name), ['llama-3-8b.Q5_K_M.gguf']);
-    const q4 = await searchModels(repo, 'q4_k');
+    const q4 = await searchModels(repo, 'quant:q4_k');
     assert.deepEqual(q4.hits.map((h) => [h.model, h.versions]), [['chat-small', ['2024-01-02']]]);
-    assert.equal(q4.problems.length, 1); // broken.gguf is reported, not fatal
-    assert.match(q4.problems[0].message, /broken\.gguf: not a valid GGUF file/);
+    assert.deepEqual(q4.problems, []); // broken.gguf is counted as skipped, not fatal
+    assert.deepEqual(q4.skipped, ['chat-small/2024-01-02/broken.gguf']);
     assert.deepEqual((await searchModels(repo, 'mistral')).hits.map((h) => h.model), ['mistral-7b']);
-    assert.deepEqual((await searchModels(repo, 'qwen2 q5')).hits, []);
+    assert.deepEqual((await searchModels(repo, 'arch:qwen2 quant:q5')).hits, []);
     const all = await searchModels(repo, '');
     assert.equal(all.scanned, 3);
     const details = await readVersionMetadata(repo, 'chat-small', '2024-01-02');

@@ -12,7 +12,6 @@ import { readArtifactMetadata } from '../../src/core/metadata/readMetadata';
 import { MetadataCache, loadMetadataCache, saveMetadataCache } from '../../src/core/metadata/metadataCache';
 import { buildModelCard, readModelCard } from '../../src/core/metadata/modelCard';
 import { describeMetadata, formatParameters } from '../../src/core/metadata/modelMetadata';
-import { parseQuery, termMatches } from '../../src/core/metadata/search';
 import { ggufHeader, safetensorsBytes, tinyLlamaSpec, writeGguf } from '../helpers/gguf';
 import type { ArtifactInfo } from '../../src/core/types';
 
@@ -213,20 +212,5 @@ describe('model cards', () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
-  });
-});
-
-describe('search query', () => {
-  it('parses field qualifiers and matches name, architecture, quantization and file names', () => {
-    assert.deepEqual(parseQuery('  Llama arch:LLAMA quant:q4_k  bogus:x '), [
-      { field: undefined, text: 'llama' }, { field: 'architecture', text: 'llama' }, { field: 'quantization', text: 'q4_k' }, { field: undefined, text: 'bogus:x' },
-    ]);
-    const a: ArtifactInfo = { model: 'm', version: '1', name: 'tiny.Q4_K_M.gguf', key: 'm/1/tiny.Q4_K_M.gguf', size: 1, modified: new Date(0) };
-    const meta = { format: 'gguf', architecture: 'qwen2', quantization: 'Q4_K_M', bytesRead: 1 } as const;
-    assert.ok(termMatches({ text: 'qwen' }, 'chat-model', a, meta));
-    assert.ok(termMatches({ field: 'quantization', text: 'q4_k' }, 'chat-model', a, meta));
-    assert.ok(!termMatches({ field: 'architecture', text: 'chat' }, 'chat-model', a, meta));
-    assert.ok(termMatches({ field: 'name', text: 'chat' }, 'chat-model'));
-    assert.ok(!termMatches({ field: 'quantization', text: 'q8' }, 'chat-model', a, meta));
   });
 });

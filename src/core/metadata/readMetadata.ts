@@ -6,7 +6,7 @@ import { readGgufMetadata } from './gguf';
 import { cacheKey, defaultMetadataCache } from './metadataCache';
 import type { MetadataCache } from './metadataCache';
 import { metadataFormatOf } from './modelMetadata';
-import type { ModelMetadata } from './modelMetadata';
+import type { MetadataFormat, ModelMetadata } from './modelMetadata';
 import { readHfConfig, readSafetensorsIndex, readSafetensorsMetadata } from './safetensors';
 
 export interface ReadMetadataOptions {
@@ -36,16 +36,20 @@ export async function readArtifactMetadata(storage: Storage, key: string, opts: 
     const ck = cacheKey(storage.root, key, info.etag);
     const hit = cache?.get(ck);
     if (hit) return hit;
-    let meta: ModelMetadata;
-    switch (format) {
-      case 'gguf': meta = await readGgufMetadata(storage, key, info.size, opts.signal); break;
-      case 'safetensors': meta = await readSafetensorsMetadata(storage, key, info.size, opts.signal); break;
-      case 'safetensors-index': meta = await readSafetensorsIndex(storage, key, info.size, opts.signal); break;
-      case 'hf-config': meta = await readHfConfig(storage, key, info.size, opts.signal); break;
-    }
+    const meta = await readHeaderOf(storage, key, format, info.size, opts.signal);
     cache?.set(ck, meta);
     return meta;
   } catch (e) {
     throw wrapError(e, 'read metadata of', key);
+  }
+}
+
+/** Reads the header of a file whose format and size are known (a listing said so): no stat request. */
+export function readHeaderOf(storage: Storage, key: string, format: MetadataFormat, size: number, signal?: AbortSignal): Promise<ModelMetadata> {
+  switch (format) {
+    case 'gguf': return readGgufMetadata(storage, key, size, signal);
+    case 'safetensors': return readSafetensorsMetadata(storage, key, size, signal);
+    case 'safetensors-index': return readSafetensorsIndex(storage, key, size, signal);
+    case 'hf-config': return readHfConfig(storage, key, size, signal);
   }
 }

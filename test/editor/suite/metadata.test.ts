@@ -152,8 +152,11 @@ suite('model metadata, model cards, search and Hugging Face import', () => {
     assert.deepEqual(res.hits[0].artifacts.map((a) => a.artifact.name), [Q4]);
     const byName = await run<{ hits: { model: string }[] }>('searchModels', conn, { query: 'quant:q4_k_m', reveal: false });
     assert.deepEqual(byName?.hits.map((h) => h.model), ['chat-small', 'tiny-llama']);
-    const none = await run<{ hits: unknown[] }>('searchModels', conn, { query: 'arch:mamba', reveal: false });
+    const none = await run<{ hits: unknown[]; headersRead: number }>('searchModels', conn, { query: 'arch:mamba', reveal: false });
     assert.deepEqual(none?.hits, []);
+    assert.equal(none?.headersRead, 0, 'the headers read by the first search come from the metadata index');
+    const names = await run<{ hits: { model: string; artifacts: unknown[] }[] }>('searchModels', conn, { query: 'tiny', reveal: false });
+    assert.deepEqual(names?.hits.map((h) => [h.model, h.artifacts.length]), [['tiny-llama', 0]]);
     const shown = await run<{ revealed?: string }>('searchModels', conn, { query: 'arch:qwen2', reveal: 'chat-small' });
     assert.equal(shown?.revealed, 'chat-small');
     await until('chat-small selected in the view', () =>
