@@ -136,6 +136,13 @@ export function listingContract(make: MakeHarness): void {
       // The level (3 pages of 10) plus the objects of 3 versions (one page), tags read by link.
       assert.ok((c.calls.get('list') ?? 0) < (full.calls.get('list') ?? 0), `${c.calls.get('list')} vs ${full.calls.get('list')}`);
     });
+    it('resolves a tag in a few calls, whatever the number of versions', async () => {
+      c.reset();
+      const r = await repo.resolve({ model: 'wide', tag: 'latest' });
+      assert.deepEqual(r.chain, ['latest', versionName(N - 1)]);
+      const total = [...c.calls.values()].reduce((a, b) => a + b, 0);
+      assert.ok(total <= 6, `calls: ${JSON.stringify([...c.calls])}`);
+    });
     it('refuses a cursor it did not hand out', async () => {
       await assert.rejects(repo.listVersionsPage('wide', { cursor: 'bm90IGEgY3Vyc29y' }), /cursor/);
     });
