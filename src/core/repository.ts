@@ -3,6 +3,7 @@
 //   browse.ts   listings and resolution          tags.ts     compare-and-swap moves and deletes
 //   upload.ts   atomic, resumable publishing     history.ts  the per-tag record of landed changes
 //   versions.ts delete, download, share          modelView.ts cached reads for one operation
+//   modelListing.ts a model's versions, files and tags from a few listings (modelScan.ts)
 // Every method throws RepoError (errors.ts) naming the action and the object. Everything read from
 // storage is checked before it is used (names, version records, markers, entries the backend refused):
 // listings keep the safe entries and report the others (`problem`, `refused`); operations that would
@@ -10,8 +11,10 @@
 import type { HistoryRecord, VersionManifest } from './layout';
 import type { Storage } from './storage/storage';
 import type { ArtifactInfo, DownloadResult, FileProgress, ModelPage, ModelRef, ResolvedRef, TagInfo, VersionInfo } from './types';
-import { listArtifacts, listModels, listTags, listVersions, resolveRef } from './repo/browse';
+import { listArtifacts, listModels, listTags, resolveRef } from './repo/browse';
 import { readHistory } from './repo/history';
+import { describeModel, listVersions, listVersionsPage } from './repo/modelListing';
+import type { ModelListing, VersionPage } from './repo/modelListing';
 import { deleteTag, setTag } from './repo/tags';
 import { uploadVersion } from './repo/upload';
 import type { UploadOpts } from './repo/upload';
@@ -34,9 +37,23 @@ export class Repository {
 
   /** Versions oldest first (dates by date, semvers numerically); pending ones only with includePending.
    *  Unsafe or refused versions and versions with a corrupt record carry `problem`. NotFound when
-   *  nothing at all is stored under the model. */
-  listVersions(model: string, opts?: { includePending?: boolean; signal?: AbortSignal }): Promise<VersionInfo[]> {
+   *  nothing at all is stored under the model. Two listings (a page per 1,000 entries), one read per
+   *  tag and one per version record (records: false skips those: no corruption is reported then). */
+  listVersions(model: string, opts?: { includePending?: boolean; records?: boolean; signal?: AbortSignal }): Promise<VersionInfo[]> {
     return listVersions(this.storage, model, opts);
+  }
+
+  /** One page of versions, newest first (a tree level); pass `cursor` back for the next. Reads no
+   *  version record: its cost is the listing pages of the level and of the page's versions. */
+  listVersionsPage(model: string, opts?: { cursor?: string; limit?: number; includePending?: boolean; signal?: AbortSignal }):
+    Promise<VersionPage> {
+    return listVersionsPage(this.storage, model, opts);
+  }
+
+  /** Versions (oldest first, pending ones included), the files of each with recorded sha256, and the
+   *  tags, from one listing of the model plus the records of published versions and the tag links. */
+  describeModel(model: string, signal?: AbortSignal): Promise<ModelListing> {
+    return describeModel(this.storage, model, signal);
   }
 
   /** The version's files; files that cannot be used (unsafe name, not in the record, missing, size

@@ -1,12 +1,11 @@
 // Computes a node's children by asking the core. A failure becomes a message node under the node that
 // failed ("Cannot list buckets of ceph: access denied") instead of only a popup, so the reason stays
-// visible where the user looked. Model lists are paged: the pages loaded so far are kept per root and
-// "Load more" appends the next one. Entries the core refused to list (unsafe names, links leaving the
+// visible where the user looked. Model lists and a model's versions (newest first) are paged: the
+// pages loaded so far are kept per node and "Load more" appends the next one. Entries the core refused to list (unsafe names, links leaving the
 // repository) are counted in one warning node, named as the core escaped them. Each listing holds a
 // lease on its repository (Repositories.use) for as long as it runs.
 import { isRepoError } from '../core/errors';
-import { compareVersions } from '../core/names';
-import type { RefusedEntry } from '../core/types';
+import type { RefusedEntry, VersionInfo } from '../core/types';
 import type { ConnectionStore } from '../vscode/connectionStore';
 import type { Log } from '../vscode/log';
 import type { Place, Repositories } from '../vscode/repositories';
@@ -14,8 +13,11 @@ import type { Connection } from '../vscode/settings';
 import { pageSize, resolveFolder } from '../vscode/settings';
 import {
   artifactNode, bucketNode, connectionNode, loadMoreNode, messageNode, modelNode, tagNode, tagsGroupNode, versionNode,
-  type MessageNode, type RootNode, type TreeNode,
+  type MessageNode, type ModelNode, type RootNode, type TreeNode,
 } from './nodes';
+
+/** Versions shown per page under a model: one page lists its versions' objects, not the model's. */
+export const VERSION_PAGE = 200;
 
 export interface ModelPage {
   readonly models: readonly string[];
@@ -41,9 +43,17 @@ export function refusedNode(parentId: string, refused: readonly RefusedEntry[]):
   return messageNode(parentId, `${n} ${n === 1 ? 'entry' : 'entries'} refused: ${names}`, 'warning', detail, undefined, 'refused');
 }
 
+/** A model's versions loaded so far, newest first. */
+export interface VersionsLoaded {
+  readonly versions: readonly VersionInfo[];
+  readonly cursor?: string;
+}
+
 export interface TreeState {
   /** Models loaded so far, per root node id. */
   readonly pages: Map<string, ModelPage>;
+  /** Versions loaded so far, per model node id. */
+  readonly versions: Map<string, VersionsLoaded>;
   /** Model filter, per root node id. */
   readonly filters: Map<string, string>;
 }
@@ -96,10 +106,38 @@ async function modelsOf(root: RootNode, place: Place, deps: ChildDeps, more: boo
   return nodes;
 }
 
-/** Fetches the next page of models under `root` (the "Load more" node). */
-export async function loadMoreModels(root: RootNode, deps: ChildDeps): Promise<void> {
-  const place = root.kind === 'bucket' ? root.place : { connectionId: root.connectionId };
-  await modelsOf(root, place, deps, true);
+async function versionsOf(node: ModelNode, deps: ChildDeps, more: boolean): Promise<TreeNode[]> {
+  let loaded = deps.state.versions.get(node.id);
+  if (!loaded || more) {
+    const cursor = more ? loaded?.cursor : undefined;
+    const res = await deps.repos.use(node.place, ({ repo }) =>
+      repo.listVersionsPage(node.model, { cursor, limit: VERSION_PAGE, includePending: true }));
+    loaded = { versions: [...(more && loaded ? loaded.versions : []), ...res.versions], cursor: res.cursor };
+    deps.state.versions.set(node.id, loaded);
+  }
+  const nodes: TreeNode[] = [tagsGroupNode(node.place, node.model), ...loaded.versions.map((v) => versionNode(node.place, v))];
+  if (loaded.cursor) nodes.push(loadMoreNode(node));
+  return nodes;
+}
+
+/** Fetches the next page under the node of a "Load more" node: models of a root, versions of a model. */
+export async function loadMoreUnder(node: RootNode | ModelNode, deps: ChildDeps): Promise<void> {
+  if (node.kind === 'model') {
+    await versionsOf(node, deps, true);
+    return;
+  }
+  const place = node.kind === 'bucket' ? node.place : { connectionId: node.connectionId };
+  await modelsOf(node, place, deps, true);
+}
+
+/** The children `list` computes, or the failure as a message node under `node`. */
+async function guarded(node: TreeNode, what: string, connectionId: string | undefined, deps: ChildDeps,
+  list: () => Promise<TreeNode[]>): Promise<TreeNode[]> {
+  try {
+    return await list();
+  } catch (err) {
+    return [failure(node.id, what, err, deps, connectionId)];
+  }
 }
 
 export async function childrenOf(node: TreeNode | undefined, deps: ChildDeps): Promise<TreeNode[]> {
@@ -108,51 +146,29 @@ export async function childrenOf(node: TreeNode | undefined, deps: ChildDeps): P
     case 'connection': {
       const c = deps.store.get(node.connectionId);
       if (!c) return [];
-      if (c.kind === 'fs') {
-        try {
-          return await modelsOf(node, { connectionId: c.id }, deps, false);
-        } catch (err) {
-          return [failure(node.id, `models of ${c.name}`, err, deps, c.id)];
-        }
-      }
-      try {
+      if (c.kind === 'fs') return guarded(node, `models of ${c.name}`, c.id, deps, () => modelsOf(node, { connectionId: c.id }, deps, false));
+      return guarded(node, `buckets of ${c.name}`, c.id, deps, async () => {
         const buckets = await deps.repos.buckets(c.id);
         if (buckets.length === 0) return [messageNode(node.id, c.bucketFilter ? `No bucket matches '${c.bucketFilter}'` : 'No buckets', 'info')];
         return buckets.map((b) => bucketNode(c.id, b, deps.state.filters.get(`b:${c.id}/${b}`)));
-      } catch (err) {
-        return [failure(node.id, `buckets of ${c.name}`, err, deps, c.id)];
-      }
+      });
     }
     case 'bucket':
-      try {
-        return await modelsOf(node, node.place, deps, false);
-      } catch (err) {
-        return [failure(node.id, `models in ${node.place.bucket}`, err, deps, node.place.connectionId)];
-      }
+      return guarded(node, `models in ${node.place.bucket}`, node.place.connectionId, deps, () => modelsOf(node, node.place, deps, false));
     case 'model':
-      try {
-        const versions = await deps.repos.use(node.place, ({ repo }) => repo.listVersions(node.model, { includePending: true }));
-        // newest first: the version people look for is usually the latest one
-        const sorted = [...versions].sort((a, b) => compareVersions(b.name, a.name));
-        return [tagsGroupNode(node.place, node.model), ...sorted.map((v) => versionNode(node.place, v))];
-      } catch (err) {
-        return [failure(node.id, `versions of ${node.model}`, err, deps, node.place.connectionId)];
-      }
+      // newest first: the version people look for is usually the latest one
+      return guarded(node, `versions of ${node.model}`, node.place.connectionId, deps, () => versionsOf(node, deps, false));
     case 'tagsGroup':
-      try {
+      return guarded(node, `tags of ${node.model}`, node.place.connectionId, deps, async () => {
         const tags = [...await deps.repos.use(node.place, ({ repo }) => repo.listTags(node.model))].sort((a, b) => a.name.localeCompare(b.name));
         return tags.length ? tags.map((t) => tagNode(node.place, t)) : [messageNode(node.id, 'No tags yet', 'info')];
-      } catch (err) {
-        return [failure(node.id, `tags of ${node.model}`, err, deps, node.place.connectionId)];
-      }
+      });
     case 'version':
-      try {
-        if (node.info.problem) return [];
+      if (node.info.problem) return [];
+      return guarded(node, `files of ${node.model}@${node.info.name}`, node.place.connectionId, deps, async () => {
         const files = await deps.repos.use(node.place, ({ repo }) => repo.listArtifacts(node.model, node.info.name));
         return files.length ? files.map((a) => artifactNode(node.place, a)) : [messageNode(node.id, 'No files', 'info')];
-      } catch (err) {
-        return [failure(node.id, `files of ${node.model}@${node.info.name}`, err, deps, node.place.connectionId)];
-      }
+      });
     default:
       return [];
   }

@@ -49,8 +49,8 @@ export interface MessageNode {
 export interface LoadMoreNode {
   readonly kind: 'loadMore';
   readonly id: string;
-  /** The repository root whose model list continues. */
-  readonly root: RootNode;
+  /** The node whose list continues: a repository root (models) or a model (versions). */
+  readonly root: RootNode | ModelNode;
 }
 
 /** A node that lists models: a bucket, or an fs connection. */
@@ -102,7 +102,7 @@ export function hasProblem(node: TreeNode | undefined): node is (VersionNode | A
   return (node?.kind === 'version' || node?.kind === 'artifact') && typeof node.info.problem === 'string';
 }
 
-export function loadMoreNode(root: RootNode): LoadMoreNode {
+export function loadMoreNode(root: RootNode | ModelNode): LoadMoreNode {
   return { kind: 'loadMore', id: `${root.id}#more`, root };
 }
 

@@ -7,7 +7,7 @@ import type { ConnectionStore } from '../vscode/connectionStore';
 import type { Log } from '../vscode/log';
 import type { MetadataStore } from '../vscode/metadataStore';
 import type { Repositories } from '../vscode/repositories';
-import { childrenOf, loadMoreModels, type TreeState } from './children';
+import { childrenOf, loadMoreUnder, type TreeState } from './children';
 import type { ModelNode, RootNode, TreeNode } from './nodes';
 import { parentOf, rootOf } from './parents';
 import { renderNode } from './render';
@@ -16,7 +16,7 @@ import { artifactMetadataOutcome, artifactTooltip } from './tooltip';
 export class ModelTreeProvider implements vscode.TreeDataProvider<TreeNode>, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<TreeNode | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
-  private readonly state: TreeState = { pages: new Map(), filters: new Map() };
+  private readonly state: TreeState = { pages: new Map(), versions: new Map(), filters: new Map() };
   /** The node objects last handed out, by id: a change event must carry the object the view knows. */
   private readonly known = new Map<string, TreeNode>();
   private readonly subs: vscode.Disposable[] = [];
@@ -86,18 +86,21 @@ export class ModelTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
   refresh(node?: TreeNode | string): void {
     if (!node) {
       this.state.pages.clear();
+      this.state.versions.clear();
       this.known.clear();
       this.repos.clear();
       this.changed.fire(undefined);
       return;
     }
     const nodeId = typeof node === 'string' ? node : node.id;
-    for (const id of [...this.state.pages.keys()]) if (id === nodeId || id.startsWith(`${nodeId}/`)) this.state.pages.delete(id);
+    for (const pages of [this.state.pages, this.state.versions]) {
+      for (const id of [...pages.keys()]) if (id === nodeId || id.startsWith(`${nodeId}/`)) pages.delete(id);
+    }
     this.changed.fire(this.known.get(nodeId));
   }
 
-  async loadMore(root: RootNode): Promise<void> {
-    await loadMoreModels(root, { store: this.store, repos: this.repos, log: this.log, state: this.state });
+  async loadMore(root: RootNode | ModelNode): Promise<void> {
+    await loadMoreUnder(root, { store: this.store, repos: this.repos, log: this.log, state: this.state });
     this.changed.fire(this.known.get(root.id));
   }
 

@@ -6,6 +6,7 @@ import { describe } from 'node:test';
 import type { MakeHarness } from './contractHelpers';
 import { brokenLinksContract, chapterLayoutContract, pagingContract } from './browseContract';
 import { downloadContract } from './downloadContract';
+import { listingContract } from './listingContract';
 import { hostileNamesContract, symlinkContract } from './hostileContract';
 import { markersContract } from './markersContract';
 import { recordsContract } from './recordsContract';
@@ -28,5 +29,6 @@ export function repositoryContract(name: string, make: MakeHarness): void {
     recordsContract(make);
     downloadContract(make);
     markersContract(make);
+    listingContract(make);
   });
 }

@@ -68,14 +68,17 @@ async function listRepo(ctx: CommandContext, loc: RepoLocation, missing?: Parsed
 }
 
 async function listModel(ctx: CommandContext, s: Session, model: string): Promise<void> {
-  const all: VersionInfo[] = await s.repo.listVersions(model, { includePending: true, signal: ctx.signal });
+  // One listing of the model (plus the records of published versions and the tag links), not
+  // requests per version.
+  const listing = await s.repo.describeModel(model, ctx.signal);
+  const all: VersionInfo[] = listing.versions;
   const refused: Refused = all.filter((v) => v.problem).map((v) => ({ name: v.name, reason: v.problem ?? '' }));
   const versions = all.filter((v) => !v.problem);
-  const allTags: TagInfo[] = await s.repo.listTags(model, ctx.signal);
+  const allTags: TagInfo[] = listing.tags;
   for (const t of allTags) if (t.refused) refused.push({ name: `tag ${t.name}`, reason: t.problem ?? '' });
   const tags = allTags.filter((t) => !t.refused);
   const files = new Map<string, ArtifactInfo[]>();
-  for (const v of versions) files.set(v.name, usable(await s.repo.listArtifacts(model, v.name, ctx.signal), refused));
+  for (const v of versions) files.set(v.name, usable(listing.files.get(v.name) ?? [], refused));
   ctx.out.data({
     repository: s.where, model,
     versions: versions.map((v) => ({ name: v.name, state: v.state, tags: v.tags, created: v.created, files: (files.get(v.name) ?? []).map(artifactJson) })),

@@ -1,14 +1,13 @@
-// Reading a repository: models, versions, artifacts, tags and reference resolution. Everything is a
-// delimited listing of one level plus cheap per-version reads of the record and the marker (bounded
-// concurrency), so drawing one level of a tree never lists a whole bucket nor reads per-file checksums.
+// Reading a repository: models, artifacts, tags and reference resolution (a model's versions are
+// listed in modelListing.ts). Each is a delimited listing of one level or a few small reads, so
+// drawing one level of a tree never lists a whole bucket nor reads per-file checksums.
 // Every name read here passes the one name rule (names.ts): listings keep the safe entries and report
 // the others escaped, with `problem` or in `refused`.
-import { isRepoError, RepoError } from '../errors';
-import { META_DIR, TAGS_DIR, modelPrefix } from '../layout';
-import { compareVersions, isHiddenName, nameProblem, showName, validateName } from '../names';
+import { RepoError } from '../errors';
+import { isHiddenName, nameProblem, showName, validateName } from '../names';
 import type { ListPage, Storage } from '../storage/storage';
-import type { ArtifactInfo, ModelPage, ModelRef, RefusedEntry, ResolvedRef, TagInfo, VersionInfo } from '../types';
-import { ModelView, listChecked } from './modelView';
+import type { ArtifactInfo, ModelPage, ModelRef, RefusedEntry, ResolvedRef, TagInfo } from '../types';
+import { ModelView } from './modelView';
 import { escapedText } from './record';
 import { mapLimit } from './util';
 
@@ -84,51 +83,6 @@ export async function listModels(storage: Storage, opts: { cursor?: string; limi
   }
 }
 
-/** Versions of a model, oldest first, each with its state and the tags that resolve into it. A
- *  version whose name is unsafe, that the backend refused, or whose record is corrupt is listed with
- *  `problem` set (the listing itself does not fail). Throws NotFound when nothing at all is stored
- *  under `<model>/`. Costs two small reads per version (record and marker), none per file. */
-export async function listVersions(storage: Storage, model: string, opts: { includePending?: boolean; signal?: AbortSignal } = {}):
-  Promise<VersionInfo[]> {
-  validateName('model', model);
-  const view = new ModelView(storage, model, opts.signal);
-  const listing = await listChecked(storage, modelPrefix(model), { signal: opts.signal });
-  if (listing.prefixes.length + listing.objects.length + listing.refused.length === 0) {
-    throw new RepoError('NotFound', 'list versions of', model, `there is no model '${model}' in ${storage.root}`);
-  }
-  const visible = (n: string): boolean => n !== TAGS_DIR && n !== META_DIR && !isHiddenName(n);
-  const names = listing.prefixes.map((p) => p.slice(modelPrefix(model).length, -1)).filter(visible);
-  const safe = names.filter((n) => nameProblem('version', n) === undefined);
-  const [states, tagsByVersion] = await Promise.all([
-    mapLimit(safe, MARKER_CONCURRENCY, (n) => view.version(n, true).catch((e: unknown) => {
-      if (isRepoError(e, 'Unsafe')) return { unsafe: e.reason };
-      throw e;
-    })),
-    tagsPerVersion(view),
-  ]);
-  const out: VersionInfo[] = [];
-  safe.forEach((name, i) => {
-    const s = states[i];
-    if ('unsafe' in s) {
-      out.push({ model, name, state: 'legacy', tags: [], problem: s.unsafe });
-      return;
-    }
-    if (s.state === 'missing' || (s.state === 'pending' && !opts.includePending)) return;
-    const problem = s.record.kind === 'corrupt' ? `its version record is corrupt: ${s.record.problem}` : undefined;
-    out.push({ model, name, state: s.state, tags: tagsByVersion.get(name) ?? [], created: s.created, ...(problem ? { problem } : {}) });
-  });
-  const refused = [
-    ...names.flatMap((n) => {
-      const p = nameProblem('version', n);
-      return p ? [{ raw: n, reason: `unsafe name: ${p}` }] : [];
-    }),
-    ...listing.refused.map((r) => ({ raw: r.key.slice(modelPrefix(model).length).replace(/\/$/, ''), reason: r.reason }))
-      .filter((r) => visible(r.raw)),
-  ];
-  for (const r of refused) out.push({ model, name: showName(r.raw), state: 'legacy', tags: [], problem: r.reason });
-  return out.sort((a, b) => compareVersions(a.name, b.name));
-}
-
 /** version -> tags whose chain ends in it (broken tags are left out). */
 export async function tagsPerVersion(view: ModelView): Promise<Map<string, string[]>> {
   const tags = await view.tagNames();
@@ -155,7 +109,12 @@ const TAG_PROBLEMS = ['BrokenLink', 'Incomplete', 'NotFound', 'Unsafe', 'Corrupt
 
 export async function listTags(storage: Storage, model: string, signal?: AbortSignal): Promise<TagInfo[]> {
   validateName('model', model);
-  const view = new ModelView(storage, model, signal);
+  return tagInfos(new ModelView(storage, model, signal));
+}
+
+/** Every tag of the view's model as listTags shows it. */
+export async function tagInfos(view: ModelView): Promise<TagInfo[]> {
+  const model = view.model;
   const { names, refused } = await view.tagListing();
   const tags = await mapLimit(names, MARKER_CONCURRENCY, async (name): Promise<TagInfo> =>
     (await describeTag(view, name)) ?? { model, name, target: '', token: '', problem: 'the tag vanished while it was being read' });

@@ -14,6 +14,7 @@ import type { LinkInfo, ListPage, ObjectInfo, Storage } from '../storage/storage
 import type { ArtifactInfo, RefusedEntry, ResolvedRef, VersionState } from '../types';
 import { issueError, issuesFor, judgeContents } from './contents';
 import type { VersionContents } from './contents';
+import type { ModelScan, ScannedVersion } from './modelScan';
 import { checkVersionRecord } from './record';
 
 export type RecordRead =
@@ -23,8 +24,7 @@ export type RecordRead =
 
 export interface VersionLookup {
   readonly state: VersionState | 'missing';
-  readonly record: RecordRead;
-  /** When the version was published (from its record). */
+  /** When the version was published (when its record was stored). */
   readonly created?: Date;
 }
 
@@ -60,11 +60,29 @@ export class ModelView {
   private readonly contentLists = new Map<string, Promise<VersionContents>>();
   private readonly chains = new Map<string, Promise<ResolvedChain>>();
   private tagList?: Promise<{ names: string[]; refused: RefusedEntry[] }>;
+  private scan?: ModelScan;
 
   constructor(readonly storage: Storage, readonly model: string, readonly signal?: AbortSignal) {}
 
+  /** Answers states, files and tag names of the versions a flat listing covered from it (modelScan.ts). */
+  useScan(scan: ModelScan): void {
+    this.scan = scan;
+  }
+
+  /** What the scan saw of `version`, or undefined when the scan did not cover it. */
+  private scanned(version: string): ScannedVersion | undefined {
+    if (!this.scan?.covered.has(version)) return undefined;
+    return this.scan.versions.get(version) ?? { objects: [], refused: [] };
+  }
+
   readTag(tag: string): Promise<LinkInfo | undefined> {
-    return cached(this.tags, tag, () => this.storage.readLink(tagKey(this.model, tag), this.signal));
+    return cached(this.tags, tag, async () => {
+      // A listing that covered tags/ already says which names are links: a version's name is not one.
+      const seen = this.scan?.tags;
+      const key = tagKey(this.model, tag);
+      if (seen && !seen.objects.some((o) => o.key === key) && !seen.refused.some((r) => r.key.replace(/\/$/, '') === key)) return undefined;
+      return this.storage.readLink(key, this.signal);
+    });
   }
 
   /** Uses a link already read (for compare-and-swap: judge the expectation on the same read as the token). */
@@ -78,7 +96,7 @@ export class ModelView {
   tagListing(): Promise<{ names: string[]; refused: RefusedEntry[] }> {
     this.tagList ??= (async () => {
       const prefix = tagsPrefix(this.model);
-      const { objects, refused } = await listChecked(this.storage, prefix, { signal: this.signal });
+      const { objects, refused } = this.scan?.tags ?? await listChecked(this.storage, prefix, { signal: this.signal });
       const names: string[] = [];
       const out: RefusedEntry[] = [];
       for (const o of objects) {
@@ -106,6 +124,8 @@ export class ModelView {
   /** The version record, checked strictly; a record the backend refuses to read (too large) is corrupt. */
   record(version: string): Promise<RecordRead> {
     return cached(this.records, version, async () => {
+      const seen = this.scanned(version);
+      if (seen && !seen.record && !seen.refused.some((r) => r.key === versionManifestKey(this.model, version))) return { kind: 'none' };
       let text: string | undefined;
       try {
         text = await this.storage.readText(versionManifestKey(this.model, version), this.signal);
@@ -132,18 +152,32 @@ export class ModelView {
   }
 
   private async lookUp(version: string, listed: boolean): Promise<VersionLookup> {
+    const seen = this.scanned(version);
+    if (seen) return this.fromScan(version, seen);
+    if (this.scan?.known && !this.scan.known.has(version)) return { state: 'missing' };
     const [record, pending] = await Promise.all([
       this.record(version),
       this.storage.stat(pendingKey(this.model, version), this.signal),
     ]);
     if (record.kind !== 'none') {
       const when = record.kind === 'ok' && typeof record.record.created === 'string' ? Date.parse(record.record.created) : NaN;
-      return { state: 'complete', record, created: Number.isNaN(when) ? undefined : new Date(when) };
+      return { state: 'complete', created: Number.isNaN(when) ? undefined : new Date(when) };
     }
-    if (pending) return { state: 'pending', record };
-    if (listed) return { state: 'legacy', record };
+    if (pending) return { state: 'pending' };
+    if (listed) return { state: 'legacy' };
     const page = await this.storage.list(versionPrefix(this.model, version), { delimited: false, limit: 1, signal: this.signal });
-    return { state: page.objects.length > 0 || (page.refused?.length ?? 0) > 0 ? 'legacy' : 'missing', record };
+    return { state: page.objects.length > 0 || (page.refused?.length ?? 0) > 0 ? 'legacy' : 'missing' };
+  }
+
+  /** The state as the listing shows it: no request. A record or marker the backend refused makes the
+   *  version unusable, as reading it would. */
+  private fromScan(version: string, seen: ScannedVersion): VersionLookup {
+    const own = [versionManifestKey(this.model, version), pendingKey(this.model, version)];
+    const bad = seen.refused.find((r) => own.includes(r.key));
+    if (bad) throw new RepoError('Unsafe', 'read', `${this.model}@${version}`, `${showName(bad.key)} is refused: ${bad.reason}`);
+    if (seen.record) return { state: 'complete', created: seen.record.modified };
+    if (seen.marker) return { state: 'pending' };
+    return { state: 'legacy' };
   }
 
   /** The checked version record, undefined for a version without one; throws Corrupt. */
@@ -158,8 +192,9 @@ export class ModelView {
   contents(version: string): Promise<VersionContents> {
     return cached(this.contentLists, version, async () => {
       const prefix = versionPrefix(this.model, version);
+      const seen = this.scanned(version);
       const [listing, record] = await Promise.all([
-        listChecked(this.storage, prefix, { delimited: false, signal: this.signal }),
+        seen ?? listChecked(this.storage, prefix, { delimited: false, signal: this.signal }),
         this.record(version),
       ]);
       return judgeContents({ model: this.model, version, prefix, objects: listing.objects, refused: listing.refused,
@@ -176,6 +211,8 @@ export class ModelView {
     const v = await this.version(end.version);
     if (v.state === 'missing' || v.state === 'pending') return v.state;
     if (!end.file) return 'ok';
+    const seen = this.scanned(end.version);
+    if (seen) return !isInternalFile(end.file) && seen.objects.some((o) => o.key === artifactKey(this.model, end.version, end.file ?? '')) ? 'ok' : 'missing';
     const st = await this.storage.stat(artifactKey(this.model, end.version, end.file), this.signal);
     return st && !isInternalFile(end.file) ? 'ok' : 'missing';
   }

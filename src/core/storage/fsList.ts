@@ -1,5 +1,5 @@
 // Listings of the filesystem backend, shaped like S3 ListObjectsV2: sorted by key, delimited or
-// recursive, paged by a cursor that is the last key returned. Folders are read through their opened
+// recursive, paged by a cursor that is the last key returned (startAfter is the same). Folders are read through their opened
 // descriptor (fsConfine.ts) and never entered through a symlink. An entry that is a symlink (outside
 // `<model>/tags/`), a FIFO, a socket or a device is left out and reported in `refused` with the reason.
 // Entries are classified by their directory entry type; only the objects of the page returned are
@@ -48,7 +48,9 @@ async function entries(root: FsRoot, prefix: string, delimited: boolean, signal?
         if (!ent.name.startsWith(filter) || isScratchName(ent.name)) continue;
         const key = dirKey + ent.name;
         const kind = classify(ent, key);
-        if (kind === 'dir' && !delimited) subdirs.push(`${key}/`);
+        // A folder whose name no key can reach (a backslash) is named, not walked.
+        if (kind === 'dir' && !delimited && ent.name.includes('\\')) out.push({ key: `${key}/`, kind: 'refused', reason: 'a folder whose name holds a backslash' });
+        else if (kind === 'dir' && !delimited) subdirs.push(`${key}/`);
         else if (kind === 'dir') out.push({ key: `${key}/`, kind });
         else if (kind === 'object') out.push({ key, kind });
         else out.push({ key, kind: 'refused', reason: kind });
@@ -85,7 +87,7 @@ async function statPage(root: FsRoot, keys: readonly string[]): Promise<Map<stri
 
 export async function listPage(root: FsRoot, prefix: string, options: ListOptions = {}): Promise<ListPage> {
   const all = await entries(root, prefix, options.delimited !== false, options.signal);
-  const after = options.cursor;
+  const after = options.cursor ?? options.startAfter;
   const start = after === undefined ? 0 : all.findIndex((e) => e.key > after);
   const rest = start < 0 ? [] : all.slice(start);
   const limit = Math.max(1, options.limit ?? DEFAULT_PAGE);

@@ -18,7 +18,8 @@ export async function listPage(ctx: S3Context, prefix: string, opts: ListOptions
   const full = ctx.fullKey(prefix);
   const out = await ctx.client.send(new ListObjectsV2Command({
     Bucket: ctx.bucket, Prefix: full, Delimiter: opts.delimited === false ? undefined : '/',
-    MaxKeys: opts.limit, ContinuationToken: opts.cursor,
+    MaxKeys: opts.limit === undefined ? undefined : Math.min(opts.limit, 1000), ContinuationToken: opts.cursor,
+    StartAfter: opts.cursor === undefined && opts.startAfter !== undefined ? ctx.fullKey(opts.startAfter) : undefined,
   }), { abortSignal: opts.signal });
   const refused: { key: string; reason: string }[] = [];
   const usable = (key: string): boolean => {

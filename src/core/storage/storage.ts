@@ -33,6 +33,8 @@ export interface ListOptions {
   /** List one level only (S3 Delimiter '/'); false lists everything below the prefix. Default true. */
   readonly delimited?: boolean;
   readonly cursor?: string;
+  /** Start with the first key after this one (S3 StartAfter); ignored when `cursor` is given. */
+  readonly startAfter?: string;
   readonly limit?: number;
   readonly signal?: AbortSignal;
 }
