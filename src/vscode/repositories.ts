@@ -94,6 +94,7 @@ export class Repositories implements vscode.Disposable {
       prefix: c.prefix?.replace(/^\/+|\/+$/g, '') || undefined,
       credentials: keys,
       profile: keys ? undefined : c.profile,
+      ...(c.viaCluster ? { viaCluster: c.viaCluster, forcePathStyle: true } : {}),
       timeouts: timeoutSettings(),
     };
   }
