@@ -36,6 +36,8 @@ export interface FakeCluster extends FakeKube {
   forwardsOpened(): number;
   /** Port-forward WebSockets open now. */
   openForwards(): number;
+  /** Port-forward upgrades left unanswered (stallForwards) whose socket the client has not closed yet. */
+  stalledForwards(): number;
   /** Closes every open port-forward WebSocket from the server side; returns how many. */
   killForwards(): number;
 }
@@ -66,12 +68,18 @@ function podObject(s: FakeService, name: string): object {
 
 const b64 = (text: string): string => Buffer.from(text, 'utf8').toString('base64');
 
-export async function startFakeCluster(services: FakeService[], secrets: FakeSecret[], opts: FakeKubeOptions = {}): Promise<FakeCluster> {
+export interface FakeClusterOptions extends FakeKubeOptions {
+  /** Accept port-forward upgrades and never answer them (a hung API server or kubelet). */
+  readonly stallForwards?: boolean;
+}
+
+export async function startFakeCluster(services: FakeService[], secrets: FakeSecret[], opts: FakeClusterOptions = {}): Promise<FakeCluster> {
   const wss = new WebSocketServer({
     noServer: true,
     handleProtocols: (offered) => ['v4.channel.k8s.io', 'portforward.k8s.io'].find((p) => offered.has(p)) ?? false,
   });
   const open = new Set<WebSocket>();
+  const stalled = new Set<Duplex>();
   let opened = 0;
 
   const routes = (method: string, url: URL, res: ServerResponse): boolean => {
@@ -107,6 +115,14 @@ export async function startFakeCluster(services: FakeService[], secrets: FakeSec
     const svc = m && services.find((s) => s.namespace === m[1] && s.pods[m[2]]);
     const pod = m && svc?.pods[m[2]];
     const port = Number(url.searchParams.get('ports'));
+    if (opts.stallForwards) {
+      stalled.add(socket);
+      // Read, so the client's close is seen (an upgraded socket is half-open: end it ourselves).
+      socket.resume();
+      socket.on('end', () => socket.destroy());
+      socket.on('close', () => stalled.delete(socket));
+      return;
+    }
     if (!pod || port !== pod.containerPort) {
       socket.end('HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\n\r\n');
       return;
@@ -134,6 +150,7 @@ export async function startFakeCluster(services: FakeService[], secrets: FakeSec
     ...kube,
     forwardsOpened: () => opened,
     openForwards: () => open.size,
+    stalledForwards: () => stalled.size,
     killForwards(): number {
       const n = open.size;
       for (const ws of open) ws.terminate();
@@ -141,6 +158,7 @@ export async function startFakeCluster(services: FakeService[], secrets: FakeSec
     },
     async close(): Promise<void> {
       for (const ws of open) ws.terminate();
+      for (const socket of stalled) socket.destroy();
       wss.close();
       await kube.close();
     },
@@ -149,7 +167,7 @@ export async function startFakeCluster(services: FakeService[], secrets: FakeSec
 
 /** MinIO in model-storage (its chart's Secret `minio`), a Ceph RGW Service in data with a Secret of
  *  other key names, and a web Service that is no S3: both S3 Services lead to the test's S3 server. */
-export function minioCluster(e: S3TestEnv, opts: { ready?: boolean } = {}): Promise<FakeCluster> {
+export function minioCluster(e: S3TestEnv, opts: { ready?: boolean } & FakeClusterOptions = {}): Promise<FakeCluster> {
   const to = new URL(e.endpoint).host;
   return startFakeCluster([
     { namespace: 'model-storage', name: 'minio', labels: { app: 'minio' }, ports: [{ name: 'http', port: 9000, targetPort: 'minio' }, { name: 'console', port: 9001 }],
@@ -160,5 +178,5 @@ export function minioCluster(e: S3TestEnv, opts: { ready?: boolean } = {}): Prom
     { namespace: 'model-storage', name: 'minio', data: { rootUser: e.accessKeyId, rootPassword: e.secretAccessKey } },
     { namespace: 'model-storage', name: 'tls', data: { 'tls.crt': 'x' } },
     { namespace: 'data', name: 'rgw-keys', data: { user: e.accessKeyId, pass: e.secretAccessKey } },
-  ]);
+  ], opts);
 }

@@ -113,6 +113,27 @@ describe('connect through the cluster (port-forward to the real S3 server)', { s
     }
   });
 
+  it('a port-forward whose WebSocket handshake is never answered is given up at connect + first-byte time', async () => {
+    if (!env) return;
+    const hung = await minioCluster(env, { stallForwards: true });
+    try {
+      const kc = hung.kubeconfig(dir, 'model-storage');
+      const timeouts = { connectMs: 1500, firstByteMs: 1500, stallMs: 60_000 };
+      const storage = await openStorage({ kind: 's3', bucket, timeouts, viaCluster: { namespace: 'model-storage', service: 'minio', kubeconfig: kc, secret: { name: 'minio' } } });
+      try {
+        await assert.rejects(storage.listBuckets?.() ?? Promise.resolve(), (e: unknown) => isRepoError(e, 'Network'));
+        assert.ok(hung.requests.some((r) => r.method === 'UPGRADE'), 'the forward asked for a WebSocket');
+        // The handshake deadline closes the socket the server never answered (polled; the limit only stops a hang).
+        for (let i = 0; i < 800 && hung.stalledForwards() > 0; i++) await new Promise((r) => setTimeout(r, 25));
+        assert.equal(hung.stalledForwards(), 0);
+      } finally {
+        storage.dispose?.();
+      }
+    } finally {
+      await hung.close();
+    }
+  });
+
   it('a named Service port that does not exist is refused with the ports it has', async () => {
     const kube = await openKube({ kubeconfig }, 'test');
     await assert.rejects(readS3Service(kube, 'model-storage', 'minio', 9999), (e: unknown) => isRepoError(e, 'Config') && /ports: 9000, 9001/.test(e.message));

@@ -88,7 +88,8 @@ export async function openClusterForward(kube: KubeSession, svc: S3Service): Pro
     };
     try {
       return await attempt();
-    } catch {
+    } catch (e) {
+      if (socket.destroyed) throw e; // nobody waits for this connection any more
       target = undefined; // the pod may be gone: look again, then try once more
       return await attempt();
     }
