@@ -112,8 +112,16 @@ export async function connectionFor(loc: RepoLocation, global: GlobalFlags, env:
 }
 
 export async function openSession(loc: RepoLocation, global: GlobalFlags): Promise<Session> {
-  const config = await connectionFor(loc, global);
-  const storage = await openStorage(config);
+  let config = await connectionFor(loc, global);
+  let storage: Storage;
+  if (config.kind === 's3' && config.viaCluster) {
+    // The connection as opened: the forwarded port as endpoint, the Service's URL as cluster endpoint.
+    const opened = await (await import('../core/kube/clusterStorage.js')).openClusterStorage({ ...config, viaCluster: config.viaCluster });
+    storage = opened.storage;
+    config = opened.config;
+  } else {
+    storage = await openStorage(config);
+  }
   // Who is recorded in the tag history: MODELREPO_USER, else the core's default (user@host).
   const who = process.env.MODELREPO_USER;
   const repo = new Repository(storage, who ? { who } : {});

@@ -85,6 +85,13 @@ describe('modelrepo --via-cluster (port-forward through the fake API server to t
     assert.ok(readFileSync(join(work, 'out', 'model.gguf')).equals(bytes));
   });
 
+  it('a manifest made through the forward points pods at the Service, not at the local port', async () => {
+    const r = await cli(['manifest', `s3://${bucket}/team/llama:latest`, ...via]);
+    assert.equal(r.code, 0, show(r));
+    assert.match(r.stdout, /http:\/\/minio\.model-storage:9000/);
+    assert.ok(!r.stdout.includes('127.0.0.1'), 'the forwarded port is in the manifest');
+  });
+
   it('a Secret without S3 keys, a missing Service and a malformed flag fail with their exit codes', async () => {
     const tls = await cli(['ls', `s3://${bucket}/team`, ...via, '--cluster-secret', 'tls']);
     assert.equal(tls.code, 2, show(tls));

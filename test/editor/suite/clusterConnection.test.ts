@@ -69,8 +69,12 @@ suite('Add Connection from Cluster (port-forward through the fake API server)', 
     assert.deepEqual(offered[0], ['data/rgw', 'model-storage/minio']);
     assert.equal(offered[1][0], 'minio');
     assert.equal(await api.keysDigest(id), keysDigestOf({ accessKeyId: env!.accessKeyId, secretAccessKey: env!.secretAccessKey }));
-    const settings = JSON.stringify(vscode.workspace.getConfiguration('modelRepository').get('connections'));
-    assert.match(settings, /"viaCluster":\{"namespace":"model-storage","service":"minio","port":9000,"context":"loopback"\}/);
+    // Settings changes reach the extension host asynchronously; the workspace may hold its own list.
+    const settings = await until('the connection in the settings', () => {
+      const text = JSON.stringify(vscode.workspace.getConfiguration('modelRepository').inspect('connections'));
+      return text.includes(id) ? text : undefined;
+    });
+    assert.deepEqual(api.connection(id)?.viaCluster, { namespace: 'model-storage', service: 'minio', port: 9000, context: 'loopback' });
     assert.ok(!settings.includes(env!.secretAccessKey) && !settings.includes(env!.accessKeyId), 'a key is in the settings');
     await until(`connection ${NAME}`, async () => (await kids(api)).find((n) => labelOf(api, n) === NAME));
     const model = await walk(api, NAME, bucket, MODEL);
