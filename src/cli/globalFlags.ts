@@ -4,6 +4,7 @@
 // before anything is sent, whatever the command.
 import { resolveTimeouts, parseSeconds } from '../core/timeouts';
 import type { Timeouts } from '../core/timeouts';
+import type { ClusterRoute } from '../core/connections/types';
 import type { FlagValues, GlobalFlags } from './command';
 import { UsageError } from './exitCodes';
 
@@ -27,11 +28,37 @@ export function timeoutFlags(flags: FlagValues, usage: string): Partial<Timeouts
   return out;
 }
 
+const ROUTE = /^([a-z0-9-]{1,63})\/([a-z0-9-]{1,63})(?::(\d{1,5}))?$/;
+const SECRET = /^([a-z0-9][-a-z0-9.]{0,252})(?::([\w.-]{1,253}),([\w.-]{1,253}))?$/;
+
+/** --via-cluster ns/service[:port] with --cluster-secret name[:userKey,passwordKey] and --cluster-context. */
+export function clusterRouteFlags(v: FlagValues, usage: string): ClusterRoute | undefined {
+  const via = v['via-cluster'];
+  const secret = v['cluster-secret'];
+  const context = v['cluster-context'];
+  if (typeof via !== 'string') {
+    if (typeof secret === 'string') throw new UsageError('--cluster-secret goes with --via-cluster <namespace>/<service>', usage);
+    return undefined;
+  }
+  const m = ROUTE.exec(via);
+  const port = m?.[3] === undefined ? undefined : Number(m[3]);
+  if (!m || (port !== undefined && (port < 1 || port > 65535))) throw new UsageError(`--via-cluster '${via}' is not <namespace>/<service>[:<port>]`, usage);
+  const s = typeof secret === 'string' ? SECRET.exec(secret) : undefined;
+  if (s === null) throw new UsageError(`--cluster-secret '${secret}' is not <name>[:<user key>,<password key>]`, usage);
+  return {
+    namespace: m[1], service: m[2], ...(port !== undefined ? { port } : {}),
+    ...(typeof context === 'string' ? { context } : {}),
+    ...(s ? { secret: { name: s[1], ...(s[2] ? { userKey: s[2], passwordKey: s[3] } : {}) } } : {}),
+  };
+}
+
 export function globalFlagsFrom(v: FlagValues, usage: string, env: NodeJS.ProcessEnv = process.env): GlobalFlags {
   const timeouts = timeoutFlags(v, usage);
   // Read MODELREPO_*_TIMEOUT now: a malformed value is a Config error (exit 2) naming the variable.
   resolveTimeouts(timeouts, env);
+  const viaCluster = clusterRouteFlags(v, usage);
   return {
+    ...(viaCluster ? { viaCluster } : {}),
     json: v.json === true, quiet: v.quiet === true, timeouts,
     ...(typeof v.endpoint === 'string' ? { endpoint: v.endpoint } : {}),
     ...(typeof v.region === 'string' ? { region: v.region } : {}),

@@ -8,7 +8,7 @@ import { awsEnvConnection, awsProfiles } from '../core/connections/awsConfig';
 import { toS3Config } from '../core/connections/discover';
 import type { DiscoveredConnection } from '../core/connections/discover';
 import { findMcAlias, mcConfigPath } from '../core/connections/mcAliases';
-import type { ConnectionConfig, S3ConnectionConfig } from '../core/connections/types';
+import type { ClusterRoute, ConnectionConfig, S3ConnectionConfig } from '../core/connections/types';
 import { RepoError, registerSecret } from '../core/errors';
 import { openStorage } from '../core/openStorage';
 import { formatRepo } from '../core/refs';
@@ -34,9 +34,26 @@ function envEndpoint(env: NodeJS.ProcessEnv): string | undefined {
 /** The flags win over what the alias, profile or environment says; the deadlines are the flags', else
  *  MODELREPO_*_TIMEOUT's, else the defaults. */
 function withFlags(cfg: S3ConnectionConfig, global: GlobalFlags, env: NodeJS.ProcessEnv): S3ConnectionConfig {
+  if (global.viaCluster) return throughCluster(cfg, global.viaCluster, global, env);
   return {
     ...cfg,
     ...(global.endpoint ? { endpoint: global.endpoint, forcePathStyle: true } : {}),
+    ...(global.region ? { region: global.region } : {}),
+    timeouts: resolveTimeouts(global.timeouts, env),
+  };
+}
+
+/** The connection through a port-forward: its endpoint is the forwarded port, opened with the storage
+ *  (core/kube/clusterStorage.ts). Keys: the named Secret's; else the environment's or the profile's;
+ *  else the Secret named like the Service (MinIO's chart). */
+function throughCluster(cfg: S3ConnectionConfig, route: ClusterRoute, global: GlobalFlags, env: NodeJS.ProcessEnv): S3ConnectionConfig {
+  const { endpoint: _endpoint, credentials, ...rest } = cfg;
+  const keep = !route.secret && (credentials || cfg.profile);
+  return {
+    ...rest, forcePathStyle: true,
+    ...(keep && credentials ? { credentials } : {}),
+    ...(route.port !== undefined ? { clusterEndpoint: `http://${route.service}.${route.namespace}:${route.port}` } : {}),
+    viaCluster: { ...route, ...(!keep && !route.secret ? { secret: { name: route.service } } : {}) },
     ...(global.region ? { region: global.region } : {}),
     timeouts: resolveTimeouts(global.timeouts, env),
   };
@@ -95,8 +112,16 @@ export async function connectionFor(loc: RepoLocation, global: GlobalFlags, env:
 }
 
 export async function openSession(loc: RepoLocation, global: GlobalFlags): Promise<Session> {
-  const config = await connectionFor(loc, global);
-  const storage = await openStorage(config);
+  let config = await connectionFor(loc, global);
+  let storage: Storage;
+  if (config.kind === 's3' && config.viaCluster) {
+    // The connection as opened: the forwarded port as endpoint, the Service's URL as cluster endpoint.
+    const opened = await (await import('../core/kube/clusterStorage.js')).openClusterStorage({ ...config, viaCluster: config.viaCluster });
+    storage = opened.storage;
+    config = opened.config;
+  } else {
+    storage = await openStorage(config);
+  }
   // Who is recorded in the tag history: MODELREPO_USER, else the core's default (user@host).
   const who = process.env.MODELREPO_USER;
   const repo = new Repository(storage, who ? { who } : {});

@@ -4,6 +4,7 @@
 import type * as vscode from 'vscode';
 import { registerWrapped } from '../vscode/commandWrapper';
 import { abDeployment } from './abDeployment';
+import { addClusterConnection } from './addClusterConnection';
 import { addFolderConnection } from './addFolderConnection';
 import { addS3Connection } from './addS3Connection';
 import { applyManifest } from './applyManifest';
@@ -42,6 +43,7 @@ export const COMMANDS: readonly (readonly [string, string, Handler])[] = [
   ['refresh', 'refresh', refresh],
   ['addS3Connection', 'add S3 connection', addS3Connection],
   ['addFolderConnection', 'open folder as repository', addFolderConnection],
+  ['addClusterConnection', 'add connection from cluster', addClusterConnection],
   ['importConnections', 'import connections', importConnections],
   ['editConnection', 'edit connection', editConnection],
   ['removeConnection', 'remove connection', removeConnection],

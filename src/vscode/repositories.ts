@@ -58,6 +58,11 @@ export function bucketMatcher(pattern: string | undefined): (name: string) => bo
   return (n) => re.test(n);
 }
 
+/** How pods reach a Service: http://<service>.<namespace>:<port> (undefined when the port is not set). */
+function clusterEndpointOf(r: NonNullable<Connection['viaCluster']>): string | undefined {
+  return r.port ? `http://${r.service}.${r.namespace}:${r.port}` : undefined;
+}
+
 export class Repositories implements vscode.Disposable {
   private readonly cache = new Map<string, Entry>();
   /** Retired entries still leased by a running operation. */
@@ -94,6 +99,7 @@ export class Repositories implements vscode.Disposable {
       prefix: c.prefix?.replace(/^\/+|\/+$/g, '') || undefined,
       credentials: keys,
       profile: keys ? undefined : c.profile,
+      ...(c.viaCluster ? { viaCluster: c.viaCluster, forcePathStyle: true, clusterEndpoint: clusterEndpointOf(c.viaCluster) } : {}),
       timeouts: timeoutSettings(),
     };
   }

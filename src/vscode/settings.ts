@@ -28,6 +28,8 @@ export interface ConnectionSettings {
   readonly nfsPath?: string;
   /** s3 without stored keys: an AWS profile for the default credential chain (imported profiles). */
   readonly profile?: string;
+  /** s3 in a cluster: reached through a port-forward to this Service (keys still in SecretStorage). */
+  readonly viaCluster?: { readonly namespace: string; readonly service: string; readonly port?: number; readonly context?: string };
 }
 
 export type SettingsScope = 'user' | 'workspace' | 'implicit';

@@ -8,6 +8,7 @@
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { writeFileSync } from 'node:fs';
+import type { Duplex } from 'node:stream';
 import { join } from 'node:path';
 
 export interface SeenRequest {
@@ -61,6 +62,10 @@ export interface FakeKubeOptions {
   readonly token?: string;
   /** Requests to leave unanswered (method, path); the connection stays open until close(). */
   readonly stall?: (method: string, path: string) => boolean;
+  /** More endpoints (fakeKubeCluster.ts), tried first after the token check; true when answered. */
+  readonly routes?: (method: string, url: URL, res: ServerResponse) => boolean;
+  /** WebSocket upgrades (port-forward); the server is told after the token check. */
+  readonly upgrade?: (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
 }
 
 export async function startFakeKube(opts: FakeKubeOptions = {}): Promise<FakeKube> {
@@ -73,6 +78,7 @@ export async function startFakeKube(opts: FakeKubeOptions = {}): Promise<FakeKub
   const answer = (req: IncomingMessage, body: string, res: ServerResponse): void => {
     const url = new URL(req.url ?? '/', 'http://x');
     if (req.headers.authorization !== `Bearer ${token}`) return json(res, 401, status(401, 'Unauthorized', 'Unauthorized'));
+    if (opts.routes?.(req.method ?? '', url, res)) return;
     if (req.method === 'GET' && RESOURCES[url.pathname]) {
       return json(res, 200, { kind: 'APIResourceList', groupVersion: url.pathname.replace(/^\/apis?\//, ''), resources: RESOURCES[url.pathname].map((r) => ({ ...r, namespaced: true, singularName: '', verbs: ['patch', 'get', 'list'] })) });
     }
@@ -123,6 +129,15 @@ export async function startFakeKube(opts: FakeKubeOptions = {}): Promise<FakeKub
       if (opts.stall?.(req.method ?? '', url.pathname)) return;
       answer(req, body, res);
     });
+  });
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const url = new URL(req.url ?? '/', 'http://x');
+    requests.push({ method: 'UPGRADE', path: url.pathname, query: url.searchParams, auth: req.headers.authorization, body: '' });
+    if (!opts.upgrade || req.headers.authorization !== `Bearer ${token}`) {
+      socket.end('HTTP/1.1 401 Unauthorized\r\ncontent-length: 0\r\n\r\n');
+      return;
+    }
+    opts.upgrade(req, socket, head);
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;

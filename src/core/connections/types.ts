@@ -28,6 +28,22 @@ export interface S3ConnectionConfig {
   /** A PEM file of extra CA certificates to trust for an https endpoint (a private or self-signed
    *  CA); when unset, the AWS_CA_BUNDLE environment variable is used. Not a secret. */
   readonly caBundle?: string;
+  /** How pods reach this storage inside the cluster, e.g. http://minio.model-storage:9000. */
+  readonly clusterEndpoint?: string;
+  /** Reached through a port-forward to a Service of a cluster; `endpoint` is then set when it opens. */
+  readonly viaCluster?: ClusterRoute;
+}
+
+/** A Service of the kubeconfig's cluster that serves S3, and the Secret holding its keys. */
+export interface ClusterRoute {
+  readonly namespace: string;
+  readonly service: string;
+  /** The Service's port; default: its only port, else 9000, else the one named minio, s3, api or http. */
+  readonly port?: number;
+  readonly context?: string;
+  readonly kubeconfig?: string;
+  /** Where the keys come from when the connection carries none (the CLI reads them on every run). */
+  readonly secret?: { readonly name: string; readonly userKey?: string; readonly passwordKey?: string };
 }
 
 export interface FsConnectionConfig {

@@ -142,7 +142,8 @@ export function manifestInputFor(resolved: ResolvedRef, cfg: ConnectionConfig, o
   let root: string;
   if (cfg.kind === 's3') {
     location = {
-      kind: 's3', endpoint: cfg.endpoint, region: cfg.region, bucket: cfg.bucket,
+      // Pods use the URL the cluster knows the storage by, when there is one (a port-forwarded connection).
+      kind: 's3', endpoint: cfg.clusterEndpoint ?? cfg.endpoint, region: cfg.region, bucket: cfg.bucket,
       pathStyle: cfg.forcePathStyle ?? cfg.endpoint !== undefined, prefix: cfg.prefix ?? '',
     };
     root = cfg.prefix ? `${cfg.prefix.replace(/^\/+|\/+$/g, '')}/` : '';
