@@ -9,7 +9,8 @@
 // Flags / env: --models N (BENCH_MODELS, 20), --versions V (BENCH_VERSIONS, 10): the layout (the full
 // one is 1000 x 100, ~102,000 objects); BENCH_SIZE_MIB (1024); BENCH_ROUNDS (3); BENCH_SETTLE_S (3);
 // BENCH_SCALE (10,100,1000); BENCH_PARTS (cli,transfer,tree,versions); BENCH_TOOLS (modelrepo,aws,rclone:
-// the transfer tools); BENCH_DIR (tmp); BENCH_OUT (docs: where the report goes).
+// the transfer tools); BENCH_TIMEOUT_S (120: a longer run is stopped, shown as such, not repeated);
+// BENCH_DIR (tmp); BENCH_OUT (docs: where the report goes).
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

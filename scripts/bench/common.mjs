@@ -15,18 +15,22 @@ export const median = (xs) => {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 
+/** A run that takes longer is stopped (`timeout`) and reported as "more than" (BENCH_TIMEOUT_S). */
+export const TIMEOUT_S = Number(env.BENCH_TIMEOUT_S ?? 120);
+
 /** Runs a command under /usr/bin/time; returns wall seconds, CPU seconds (user + system), peak RSS
- *  (MiB) and stdout. `check` false keeps a non-zero exit (the caller decides). */
+ *  (MiB), stdout and timedOut. `check` false keeps a non-zero exit (the caller decides). */
 export function timed(cmd, args, { extraEnv = {}, unset = [], check = true } = {}) {
   const childEnv = { ...env, ...extraEnv };
   for (const u of unset) delete childEnv[u];
   const t0 = process.hrtime.bigint();
-  const r = spawnSync('/usr/bin/time', ['-f', 'BENCHTIME %e %U %S %M', cmd, ...args],
+  const r = spawnSync('/usr/bin/time', ['-f', 'BENCHTIME %e %U %S %M', 'timeout', String(TIMEOUT_S), cmd, ...args],
     { env: childEnv, encoding: 'utf8', maxBuffer: 256 * MiB });
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-  if (check && r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}):\n${r.stdout.slice(0, 2000)}\n${r.stderr.slice(-2000)}`);
+  const timedOut = r.status === 124;
+  if (check && r.status !== 0 && !timedOut) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}):\n${r.stdout.slice(0, 2000)}\n${r.stderr.slice(-2000)}`);
   const m = /BENCHTIME ([\d.]+) ([\d.]+) ([\d.]+) (\d+)/.exec(r.stderr);
-  return { seconds, cpu: m ? Number(m[2]) + Number(m[3]) : NaN, rssMiB: m ? Number(m[4]) / 1024 : NaN, stdout: r.stdout, status: r.status };
+  return { seconds, cpu: m ? Number(m[2]) + Number(m[3]) : NaN, rssMiB: m ? Number(m[4]) / 1024 : NaN, stdout: r.stdout, status: r.status, timedOut };
 }
 
 /** The CLI as a user runs it: the bundle if it was built, else tsc's output. */

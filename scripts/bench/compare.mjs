@@ -10,15 +10,16 @@ export function compare(label, tools, rounds, { before, log = console.log } = {}
   for (let round = 0; round < rounds; round++) {
     for (let i = 0; i < names.length; i++) {
       const name = names[(i + round) % names.length];
+      if (runs[name].some((r) => r.timedOut)) continue; // one stopped run is the figure
       before?.(name, round);
       const r = tools[name](round);
       runs[name].push(r);
-      log(`  ${label.padEnd(28)} ${name.padEnd(10)} ${r.seconds.toFixed(2).padStart(7)} s  cpu ${r.cpu.toFixed(2).padStart(6)} s  ${r.rssMiB.toFixed(0).padStart(4)} MiB`);
+      log(`  ${label.padEnd(28)} ${name.padEnd(10)} ${r.timedOut ? '>' : ' '}${r.seconds.toFixed(2).padStart(7)} s  cpu ${r.cpu.toFixed(2).padStart(6)} s  ${r.rssMiB.toFixed(0).padStart(4)} MiB`);
     }
   }
   return names.map((tool) => ({
     label, tool, seconds: median(runs[tool].map((r) => r.seconds)), cpu: median(runs[tool].map((r) => r.cpu)),
-    rssMiB: Math.max(...runs[tool].map((r) => r.rssMiB)), runs: runs[tool].length,
+    rssMiB: Math.max(...runs[tool].map((r) => r.rssMiB)), runs: runs[tool].length, timedOut: runs[tool].some((r) => r.timedOut),
   }));
 }
 
