@@ -13,7 +13,7 @@ export async function versionScaling({ bucket, counts, rounds, log = console.log
       modelrepo: () => timed(...cli(['ls', `s3://${bucket}/${m.name}`])),
       'aws s3 ls': () => timed(AWS, awsArgs(['s3', 'ls', `s3://${bucket}/${m.name}/`])),
     }, rounds, { log });
-    points.push({ versions: m.versions, modelrepo: rows[0].seconds, aws: rows[1].seconds });
+    points.push({ versions: m.versions, modelrepo: rows[0].seconds, aws: rows[1].seconds, stopped: rows[0].timedOut });
   }
   return points;
 }
