@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
-# npm run bench: builds the core, makes sure the S3 server and the peer tools are there, then runs
-# scripts/bench.mjs (core vs `aws s3 cp` vs rclone, 1 GiB by default: BENCH_SIZE_MIB to change).
+# npm run bench: builds out/ and the CLI bundle, makes sure the S3 server and the peer tools (aws-cli,
+# rclone, GNU time) are there, then runs scripts/bench.mjs, which writes docs/benchmarks.md.
+#   npm run bench                                        small layout (20 models x 10 versions)
+#   BENCH_MODELS=1000 BENCH_VERSIONS=100 npm run bench   the full layout (~102,000 objects, built once)
+# Flags after -- go to bench.mjs (npm run bench -- --models 1000 --versions 100).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,9 +22,10 @@ if [ ${#missing[@]} -gt 0 ]; then
     || { apt-get update -qq && apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null; }
 fi
 
-# The tree may hold other modules with type errors mid-work: tsc still emits, and the bench only
-# needs the storage modules.
+# The tree may hold other modules with type errors mid-work: tsc still emits. The CLI is measured as
+# users run it, from the bundle (dist/cli.js); the in-process parts use out/.
 npx tsc -p . >/dev/null || echo "bench: tsc reported errors elsewhere; using the emitted out/" >&2
-test -f out/src/core/storage/s3Storage.js
+test -f out/src/core/openStorage.js
+node scripts/build.mjs
 
 exec node --no-warnings scripts/bench.mjs "$@"

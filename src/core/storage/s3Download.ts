@@ -21,7 +21,7 @@ import { unquote } from './s3Links';
 import { PartialDownload } from './s3Partial';
 
 export interface DownloadTuning {
-  /** Bytes per ranged GET (default 16 MiB: fewer requests cost the server less CPU). */
+  /** Bytes per ranged GET (default 8 MiB: the window of chunks fits the memory budget). */
   readonly chunkSize: number;
   /** GETs in flight when the caller does not say (default 4). */
   readonly parallel: number;
