@@ -28,6 +28,9 @@ export interface S3ConnectionConfig {
   /** A PEM file of extra CA certificates to trust for an https endpoint (a private or self-signed
    *  CA); when unset, the AWS_CA_BUNDLE environment variable is used. Not a secret. */
   readonly caBundle?: string;
+  /** The endpoint pods in the cluster use (`http://minio.model-storage:9000`) when it differs from
+   *  `endpoint` (a port-forward, a laptop address); see clusterEndpoint.ts. */
+  readonly clusterEndpoint?: string;
 }
 
 export interface FsConnectionConfig {
