@@ -12,6 +12,7 @@ import { GLOBAL_OPTIONS } from './command';
 import type { CommandSpec, GlobalFlags, OptionSpec } from './command';
 import { applyCommand } from './commands/apply';
 import { cardCommand } from './commands/card';
+import { clusterCommand } from './commands/cluster';
 import { downloadCommand } from './commands/download';
 import { historyCommand } from './commands/history';
 import { importCommand } from './commands/import';
@@ -33,7 +34,7 @@ import { cancelExitCode, cancelOnSignals, guardOutputStreams, routeWarnings } fr
 
 export const COMMANDS: readonly CommandSpec[] = [
   lsCommand, uploadCommand, tagCommand, untagCommand, resolveCommand, historyCommand,
-  manifestCommand, applyCommand, downloadCommand, rmCommand, shareCommand, importCommand, infoCommand, searchCommand, cardCommand,
+  manifestCommand, applyCommand, downloadCommand, rmCommand, shareCommand, importCommand, infoCommand, searchCommand, cardCommand, clusterCommand,
 ];
 
 type ParseOptions = Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }>;

@@ -5,6 +5,8 @@
 // applied Pod, and one pod `<instance>-7d9f-abcde` per Deployment (found by its selector); their status
 // and log come from the `pods` option (default: Running, the copy init container done, sha256 ok).
 // `stall` picks requests the server accepts and never answers (a hung API server, or one path of it).
+// Every applied object is kept and answered to a GET of its path: a Deployment as available, a Job as
+// complete, unless `status` says otherwise (what `cluster deploy-minio` waits for).
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { writeFileSync } from 'node:fs';
@@ -39,8 +41,9 @@ export interface FakeKube {
 }
 
 const RESOURCES: Record<string, { name: string; kind: string }[]> = {
-  '/api/v1': [{ name: 'secrets', kind: 'Secret' }, { name: 'serviceaccounts', kind: 'ServiceAccount' }, { name: 'services', kind: 'Service' }, { name: 'pods', kind: 'Pod' }],
+  '/api/v1': [{ name: 'namespaces', kind: 'Namespace' }, { name: 'persistentvolumeclaims', kind: 'PersistentVolumeClaim' }, { name: 'secrets', kind: 'Secret' }, { name: 'serviceaccounts', kind: 'ServiceAccount' }, { name: 'services', kind: 'Service' }, { name: 'pods', kind: 'Pod' }],
   '/apis/apps/v1': [{ name: 'deployments', kind: 'Deployment' }],
+  '/apis/batch/v1': [{ name: 'jobs', kind: 'Job' }],
   '/apis/serving.kserve.io/v1beta1': [{ name: 'inferenceservices', kind: 'InferenceService' }],
 };
 
@@ -61,6 +64,14 @@ export interface FakeKubeOptions {
   readonly token?: string;
   /** Requests to leave unanswered (method, path); the connection stays open until close(). */
   readonly stall?: (method: string, path: string) => boolean;
+  /** The status a GET of an applied Deployment or Job shows; default: available, complete. */
+  readonly status?: (kind: string, name: string) => Record<string, unknown> | undefined;
+}
+
+function defaultStatus(kind: string): Record<string, unknown> | undefined {
+  if (kind === 'Deployment') return { replicas: 1, availableReplicas: 1, conditions: [{ type: 'Available', status: 'True' }] };
+  if (kind === 'Job') return { succeeded: 1, conditions: [{ type: 'Complete', status: 'True' }] };
+  return undefined;
 }
 
 export async function startFakeKube(opts: FakeKubeOptions = {}): Promise<FakeKube> {
@@ -68,16 +79,18 @@ export async function startFakeKube(opts: FakeKubeOptions = {}): Promise<FakeKub
   const requests: SeenRequest[] = [];
   // name -> namespace of the pods that exist (applied Pods, one per applied Deployment)
   const pods = new Map<string, { ns: string; labels: Record<string, string> }>();
+  const stored = new Map<string, Record<string, unknown>>(); // path -> the object as applied
   const podOf = (name: string): FakePod => opts.pods?.(name) ?? { phase: 'Running', initExit: 0, log: goodCopyLog('model.gguf', 'f'.repeat(64)) };
 
   const answer = (req: IncomingMessage, body: string, res: ServerResponse): void => {
     const url = new URL(req.url ?? '/', 'http://x');
     if (req.headers.authorization !== `Bearer ${token}`) return json(res, 401, status(401, 'Unauthorized', 'Unauthorized'));
     if (req.method === 'GET' && RESOURCES[url.pathname]) {
-      return json(res, 200, { kind: 'APIResourceList', groupVersion: url.pathname.replace(/^\/apis?\//, ''), resources: RESOURCES[url.pathname].map((r) => ({ ...r, namespaced: true, singularName: '', verbs: ['patch', 'get', 'list'] })) });
+      return json(res, 200, { kind: 'APIResourceList', groupVersion: url.pathname.replace(/^\/apis?\//, ''), resources: RESOURCES[url.pathname].map((r) => ({ ...r, namespaced: r.kind !== 'Namespace', singularName: '', verbs: ['patch', 'get', 'list'] })) });
     }
     if (req.method === 'PATCH') {
       const obj = JSON.parse(body) as { kind: string; metadata: { name: string; namespace: string }; spec?: { template?: { metadata?: { labels?: Record<string, string> } } } };
+      stored.set(url.pathname, obj);
       if (obj.kind === 'Pod') pods.set(obj.metadata.name, { ns: obj.metadata.namespace, labels: {} });
       if (obj.kind === 'Deployment') {
         const labels = obj.spec?.template?.metadata?.labels ?? {};
@@ -110,6 +123,13 @@ export async function startFakeKube(opts: FakeKubeOptions = {}): Promise<FakeKub
             state: p.initExit === 0 ? { running: { startedAt: '2024-03-20T10:00:05Z' } } : { waiting: { reason: 'PodInitializing' } } }],
         },
       });
+    }
+    const kept = req.method === 'GET' ? stored.get(url.pathname) : undefined;
+    if (kept) {
+      const kind = String(kept.kind);
+      const name = String((kept.metadata as { name: string }).name);
+      const st = opts.status?.(kind, name) ?? defaultStatus(kind);
+      return json(res, 200, { ...kept, ...(st ? { status: st } : {}) });
     }
     return json(res, 404, status(404, 'NotFound', `${url.pathname} not found`));
   };
