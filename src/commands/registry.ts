@@ -14,6 +14,7 @@ import { createModelCard } from './createModelCard';
 import { createTag } from './createTag';
 import { deleteTag } from './deleteTag';
 import { deleteVersion } from './deleteVersion';
+import { deployMinioCommand } from './deployMinio';
 import { download } from './download';
 import { editConnection } from './editConnection';
 import { filterModels } from './filterModels';
@@ -56,6 +57,7 @@ export const COMMANDS: readonly (readonly [string, string, Handler])[] = [
   ['applyManifest', 'apply manifest', applyManifest],
   ['applyToCluster', 'apply to cluster', applyToCluster],
   ['abDeployment', 'make A/B deployment', abDeployment],
+  ['deployMinio', 'deploy MinIO to cluster', deployMinioCommand],
   ['download', 'download', download],
   ['copyS3Uri', 'copy S3 URI', copyS3Uri],
   ['copyPresignedUrl', 'copy presigned URL', copyPresignedUrl],
