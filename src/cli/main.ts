@@ -26,6 +26,7 @@ import { shareCommand } from './commands/share';
 import { tagCommand } from './commands/tag';
 import { untagCommand } from './commands/untag';
 import { uploadCommand } from './commands/upload';
+import { verifyPodCommand } from './commands/verifyPod';
 import { debugText, describeError, EXIT, exitCodeOf, PartialResult, UsageError } from './exitCodes';
 import { globalFlagsFrom } from './globalFlags';
 import { commandHelp, mainHelp } from './help';
@@ -34,7 +35,7 @@ import { cancelExitCode, cancelOnSignals, guardOutputStreams, routeWarnings } fr
 
 export const COMMANDS: readonly CommandSpec[] = [
   lsCommand, uploadCommand, tagCommand, untagCommand, resolveCommand, historyCommand,
-  manifestCommand, applyCommand, downloadCommand, rmCommand, shareCommand, importCommand, infoCommand, searchCommand, cardCommand, clusterCommand,
+  manifestCommand, applyCommand, downloadCommand, rmCommand, shareCommand, importCommand, infoCommand, searchCommand, cardCommand, clusterCommand, verifyPodCommand,
 ];
 
 type ParseOptions = Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }>;

@@ -11,6 +11,8 @@ import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { answerExec, answerProxy } from './fakeKubePods';
+import type { PodEndpoints } from './fakeKubePods';
 
 export interface SeenRequest {
   readonly method: string;
@@ -59,7 +61,7 @@ function json(res: ServerResponse, code: number, body: unknown): void {
 }
 const status = (code: number, reason: string, message: string) => ({ kind: 'Status', apiVersion: 'v1', status: 'Failure', code, reason, message });
 
-export interface FakeKubeOptions {
+export interface FakeKubeOptions extends PodEndpoints {
   readonly pods?: (name: string) => FakePod | undefined;
   readonly token?: string;
   /** Requests to leave unanswered (method, path); the connection stays open until close(). */
@@ -97,6 +99,11 @@ export async function startFakeKube(opts: FakeKubeOptions = {}): Promise<FakeKub
         pods.set(`${labels['app.kubernetes.io/instance'] ?? obj.metadata.name}-7d9f-abcde`, { ns: obj.metadata.namespace, labels });
       }
       return json(res, 200, obj);
+    }
+    const proxied = req.method === 'GET' ? answerProxy(url.pathname, opts) : undefined;
+    if (proxied) {
+      res.writeHead(proxied.status, { 'content-type': 'application/json' });
+      return void res.end(proxied.body);
     }
     const m = /^\/api\/v1\/namespaces\/([^/]+)\/pods(?:\/([^/]+)\/(status|log))?$/.exec(url.pathname);
     if (req.method === 'GET' && m) {
@@ -144,6 +151,14 @@ export async function startFakeKube(opts: FakeKubeOptions = {}): Promise<FakeKub
       answer(req, body, res);
     });
   });
+  const upgraded = new Set<{ destroy(): void }>(); // not closed by closeAllConnections()
+  server.on('upgrade', (req: IncomingMessage, socket, _head) => {
+    upgraded.add(socket);
+    socket.on('close', () => upgraded.delete(socket));
+    const url = new URL(req.url ?? '/', 'http://x');
+    requests.push({ method: 'GET', path: url.pathname, query: url.searchParams, auth: req.headers.authorization, body: '' });
+    if (!answerExec(req, socket, opts, req.headers.authorization === `Bearer ${token}`)) socket.destroy();
+  });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
   return {
@@ -159,6 +174,6 @@ export async function startFakeKube(opts: FakeKubeOptions = {}): Promise<FakeKub
       ].join('\n'));
       return file;
     },
-    close: () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }),
+    close: () => new Promise<void>((r) => { for (const s of upgraded) s.destroy(); server.closeAllConnections(); server.close(() => r()); }),
   };
 }

@@ -7,7 +7,7 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type * as ClientNodeModule from '@kubernetes/client-node' with { 'resolution-mode': 'import' };
-import type { CoreV1Api, KubernetesObjectApi } from '@kubernetes/client-node' with { 'resolution-mode': 'import' };
+import type { CoreV1Api, KubeConfig, KubernetesObjectApi } from '@kubernetes/client-node' with { 'resolution-mode': 'import' };
 import { isAbort, registerSecret, RepoError } from '../errors';
 import { resolveTimeouts, showSeconds } from '../timeouts';
 import type { Timeouts } from '../timeouts';
@@ -34,6 +34,8 @@ export interface KubeSession {
   readonly k8s: ClientNode;
   readonly objects: KubernetesObjectApi;
   readonly core: CoreV1Api;
+  /** For the WebSocket clients (Exec), which take the KubeConfig itself. */
+  readonly kc: KubeConfig;
   /** The API server URL, for messages. */
   readonly server: string;
   readonly context: string;
@@ -86,7 +88,7 @@ export async function openKube(opts: KubeOptions, action: string): Promise<KubeS
   const namespace = opts.namespace ?? kc.getContextObject(context)?.namespace ?? 'default';
   const error = (e: unknown, act: string, object: string): RepoError =>
     toKubeError(e, act, object, { server, context, timeoutMs, connectMs: timeouts.connectMs, signal: opts.signal });
-  return { k8s, objects, core: new k8s.CoreV1Api(config), server, context, namespace, error };
+  return { k8s, objects, core: new k8s.CoreV1Api(config), kc, server, context, namespace, error };
 }
 
 /** The API server URL, refused when it is not a URL or carries credentials (they would end up in
