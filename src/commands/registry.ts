@@ -35,6 +35,7 @@ import { showVersionDetails } from './showVersionDetails';
 import { tagHistory } from './tagHistory';
 import { testConnection } from './testConnection';
 import { upload } from './upload';
+import { verifyModelInPod } from './verifyModelInPod';
 
 type Handler = (s: Services, node: unknown, args: unknown) => Promise<unknown>;
 
@@ -58,6 +59,7 @@ export const COMMANDS: readonly (readonly [string, string, Handler])[] = [
   ['applyToCluster', 'apply to cluster', applyToCluster],
   ['abDeployment', 'make A/B deployment', abDeployment],
   ['deployMinio', 'deploy MinIO to cluster', deployMinioCommand],
+  ['verifyModelInPod', 'verify model in pod', verifyModelInPod],
   ['download', 'download', download],
   ['copyS3Uri', 'copy S3 URI', copyS3Uri],
   ['copyPresignedUrl', 'copy presigned URL', copyPresignedUrl],

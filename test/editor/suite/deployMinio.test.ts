@@ -5,11 +5,15 @@
 import * as assert from 'node:assert/strict';
 import type { ExtensionApi } from '../../../src/extension';
 import type { DeployedMinio } from '../../../src/commands/deployMinio';
+import type { VerifyPodResult } from '../../../src/core/kube/verifyPod';
+import { applyWithClient } from '../../../src/core/kube/apply';
+import { buildManifests } from '../../../src/core/manifests/buildManifests';
+import { SHA, s3Input } from '../../helpers/manifestFixtures';
 import { startFakeKube } from '../../helpers/fakeKubeApi';
 import type { FakeKube } from '../../helpers/fakeKubeApi';
 import { extensionApi, run, scratch } from './helpers';
 
-suite('Deploy MinIO to Cluster', function () {
+suite('Deploy MinIO to Cluster, Verify Model in Pod', function () {
   this.timeout(60_000);
   let api: ExtensionApi;
   let kube: FakeKube;
@@ -17,7 +21,9 @@ suite('Deploy MinIO to Cluster', function () {
 
   suiteSetup(async () => {
     api = await extensionApi();
-    kube = await startFakeKube();
+    kube = await startFakeKube({
+      exec: (_pod, _c, cmd) => (cmd[0] === 'sha256sum' ? { stdout: `${SHA}  ${cmd[1]}\n`, exitCode: 0 } : { stdout: '5732987904\n', exitCode: 0 }),
+    });
     kubeconfig = kube.kubeconfig(scratch('deploy-minio'));
   });
   suiteTeardown(async () => { await kube?.close(); });
@@ -48,5 +54,15 @@ suite('Deploy MinIO to Cluster', function () {
     assert.equal(r.newKeys, false);
     assert.ok(!kube.patches().some((p) => p.path.includes('/secrets/')));
     assert.match(r.report, /kept its root keys/);
+  });
+
+  test('Verify Model in Pod: hashes the file in the serving container and reads the health path', async () => {
+    await applyWithClient(buildManifests({ ...s3Input, namespace: 'ml' }), { kubeconfig });
+    const r = await run<VerifyPodResult & { report: string }>('verifyModelInPod', undefined, { pod: 'llama-3-8b', namespace: 'ml', context: 'loopback', kubeconfig, open: false });
+    assert.ok(r, `verify failed: ${api.lastNotice()?.message}`);
+    assert.equal(r.fileOutcome, 'match');
+    assert.equal(r.path, '/models/llama-3-8b.Q5_K_M.gguf');
+    assert.equal(r.health.ok, true);
+    assert.match(api.lastNotice()?.message ?? '', /matches its record and the server is healthy/);
   });
 });
