@@ -33,7 +33,6 @@ let home = '';
 
 /** The environment of every child: no keys or aliases from this machine, a private HOME. */
 function baseEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
-  // The S3 server is on loopback, which pods cannot reach: manifests get the cluster's address.
   return { ...withoutKeys(), HOME: home, MODELREPO_USER: 'tester@cli', MODELREPO_CLUSTER_ENDPOINT: 'http://minio.model-storage:9000', ...extra };
 }
 

@@ -35,13 +35,12 @@ const Q5 = 'llama-3-8b.Q5_K_M.gguf';
 const ST = ['config.json', 'model.safetensors', 'tokenizer.json'];
 const env = s3TestEnv();
 let bucket = '';
-const CLUSTER = 'http://minio.model-storage:9000';
+const CLUSTER = 'http://minio.model-storage:9000'; // the S3 server is on loopback, which pods cannot reach
 let work = '';
 
 function cli(args: readonly string[], extra: Record<string, string> = {}): Promise<Run> {
   const base = withoutKeys(/^(AWS_|MC_HOST_|S3_ENDPOINT|MODELREPO_|KUBECONFIG)/);
   const keys = env ? { AWS_ACCESS_KEY_ID: env.accessKeyId, AWS_SECRET_ACCESS_KEY: env.secretAccessKey, AWS_REGION: env.region } : {};
-  // The S3 server is on loopback, which pods cannot reach: manifests get the cluster's address.
   return run(process.execPath, [CLI, ...args], { cwd: work, env: { ...base, HOME: join(work, 'home'), MODELREPO_CLUSTER_ENDPOINT: CLUSTER, ...keys, ...extra } });
 }
 

@@ -203,7 +203,6 @@ describe('manifestInputFor a resolved reference', () => {
   };
 
   it('adds the bucket prefix to the key and takes endpoint, region and path style from the connection', () => {
-    // (a loopback endpoint is refused here: clusterEndpoint.test.ts)
     const input = manifestInputFor(resolved, { kind: 's3', endpoint: 'http://ceph.lab:7480', bucket: 'models', prefix: 'team-a', region: 'eu-1' }, { namespace: 'ml' });
     assert.equal(input.artifacts[0].path, `team-a/llama-3-8b/2024-03-20/${FILE}`);
     assert.deepEqual(input.location, { kind: 's3', endpoint: 'http://ceph.lab:7480', region: 'eu-1', bucket: 'models', pathStyle: true, prefix: 'team-a' });
