@@ -13,6 +13,7 @@ import type { CommandSpec, GlobalFlags, OptionSpec } from './command';
 import { applyCommand } from './commands/apply';
 import { cardCommand } from './commands/card';
 import { clusterServicesCommand } from './commands/clusterServices';
+import { clusterCommand } from './commands/cluster';
 import { downloadCommand } from './commands/download';
 import { historyCommand } from './commands/history';
 import { importCommand } from './commands/import';
@@ -26,6 +27,7 @@ import { shareCommand } from './commands/share';
 import { tagCommand } from './commands/tag';
 import { untagCommand } from './commands/untag';
 import { uploadCommand } from './commands/upload';
+import { verifyPodCommand } from './commands/verifyPod';
 import { debugText, describeError, EXIT, exitCodeOf, PartialResult, UsageError } from './exitCodes';
 import { globalFlagsFrom } from './globalFlags';
 import { commandHelp, mainHelp } from './help';
@@ -35,7 +37,7 @@ import { cancelExitCode, cancelOnSignals, guardOutputStreams, routeWarnings } fr
 export const COMMANDS: readonly CommandSpec[] = [
   lsCommand, uploadCommand, tagCommand, untagCommand, resolveCommand, historyCommand,
   manifestCommand, applyCommand, downloadCommand, rmCommand, shareCommand, importCommand, infoCommand, searchCommand, cardCommand,
-  clusterServicesCommand,
+  clusterCommand, clusterServicesCommand, verifyPodCommand,
 ];
 
 type ParseOptions = Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }>;

@@ -1,6 +1,7 @@
 // What `manifest` and `apply` share: their options (variant, names, A/B arms) and turning a command line
 // into Kubernetes objects. One reference gives one workload; with --ab the arguments are the arms,
 // `<repo>/<model>:<tag>=<replicas>`, all in one repository, built into two Deployments behind one Service.
+import { checkClusterEndpoint, CLUSTER_ENDPOINT_ENV } from '../core/connections/clusterEndpoint';
 import type { ConnectionConfig, S3Credentials } from '../core/connections/types';
 import { buildAbManifests } from '../core/manifests/abTest';
 import type { AbArm } from '../core/manifests/abTest';
@@ -41,6 +42,7 @@ export const DEPLOY_OPTIONS: Readonly<Record<string, OptionSpec>> = {
   file: { type: 'string', value: '<file>', description: 'the file given to the server (-m) when the version holds several' },
   port: { type: 'string', value: '<port>', description: `server port (default: ${runtimes.map((r) => `${r.name} ${r.port}`).join(', ')})` },
   image: { type: 'string', value: '<image>', description: "inference image (default: the runtime's pinned image)" },
+  'cluster-endpoint': { type: 'string', value: '<url>', description: `S3 endpoint the pods use, when it differs from --endpoint (default: ${CLUSTER_ENDPOINT_ENV})` },
   'nfs-server': { type: 'string', value: '<host>', description: 'folder repositories: NFS server' },
   'nfs-path': { type: 'string', value: '<path>', description: 'folder repositories: exported path of the repository' },
 };
@@ -111,6 +113,17 @@ function withNfs(cfg: ConnectionConfig, flags: FlagValues, usage: string): Conne
   return { ...cfg, nfs: { server: s, path: path ?? cfg.nfs?.path ?? cfg.path } };
 }
 
+/** The endpoint pods use: --cluster-endpoint, else MODELREPO_CLUSTER_ENDPOINT, else the connection's own. */
+export function withClusterEndpoint(cfg: ConnectionConfig, flags: FlagValues, usage: string, env: NodeJS.ProcessEnv = process.env): ConnectionConfig {
+  const flag = stringFlag(flags, 'cluster-endpoint');
+  const text = flag ?? (env[CLUSTER_ENDPOINT_ENV] || undefined);
+  if (text === undefined) return cfg;
+  // The variable may be set for a whole shell: only the flag is an error on a folder repository.
+  if (cfg.kind !== 's3' && flag === undefined) return cfg;
+  if (cfg.kind !== 's3') throw new UsageError('--cluster-endpoint is for S3 repositories; a folder repository reaches pods over NFS (--nfs-server)', usage);
+  return { ...cfg, clusterEndpoint: checkClusterEndpoint(text) };
+}
+
 interface Arm { readonly ref: ParsedRef; readonly replicas: number }
 
 /** `<ref>=<replicas>`, split at the last '=' (a file name may hold one). */
@@ -143,7 +156,7 @@ export async function buildFromCommandLine(ctx: CommandContext, usage: string, k
   const other = arms.find((a) => formatRepo(a.ref.repo) !== repository);
   if (other) throw new UsageError(`--ab: every arm must be in one repository (${repository}, not ${formatRepo(other.ref.repo)})`, usage);
   return withSession(arms[0].ref.repo, ctx.global, async (s) => {
-    const cfg = withNfs(s.config, ctx.flags, usage);
+    const cfg = withClusterEndpoint(withNfs(s.config, ctx.flags, usage), ctx.flags, usage);
     const credentials = credentialsOf(cfg, keys, why, usage);
     const built = [];
     for (const arm of arms) {

@@ -14,6 +14,8 @@ export interface AddS3Args {
   readonly bucketFilter?: string;
   readonly prefix?: string;
   readonly pathStyle?: boolean;
+  /** The endpoint pods use (manifests, apply); asked for later with "Edit Connection". */
+  readonly clusterEndpoint?: string;
   readonly accessKeyId?: string;
   readonly secretAccessKey?: string;
   readonly scope?: 'user' | 'workspace';
@@ -55,6 +57,7 @@ export async function addS3Connection(s: Services, _node: unknown, raw: unknown)
   await s.store.save({
     id, name, kind: 's3', endpoint: endpoint || undefined, region: a.region, pathStyle: a.pathStyle,
     bucket: bucket || undefined, bucketFilter: a.bucketFilter, prefix: a.prefix,
+    ...(a.clusterEndpoint ? { clusterEndpoint: a.clusterEndpoint } : {}),
   }, { accessKeyId, secretAccessKey }, a.scope);
   s.log.info(`added S3 connection ${name} (${id}) at ${endpoint || 'AWS'}`);
   s.notify.info(`Added connection ${name}.`, ['Test Connection'], (c) =>

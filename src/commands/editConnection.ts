@@ -8,7 +8,7 @@ import { ask } from './input';
 import { cancelled, options, pickConnection } from './pick';
 import type { Services } from './services';
 
-type Editable = 'name' | 'endpoint' | 'region' | 'bucket' | 'bucketFilter' | 'prefix' | 'path' | 'nfsServer' | 'nfsPath';
+type Editable = 'name' | 'endpoint' | 'clusterEndpoint' | 'region' | 'bucket' | 'bucketFilter' | 'prefix' | 'path' | 'nfsServer' | 'nfsPath';
 
 export interface EditArgs extends Partial<Pick<ConnectionSettings, Editable | 'pathStyle'>> {
   readonly accessKeyId?: string;
@@ -22,6 +22,7 @@ const FIELDS: Record<'s3' | 'fs', { key: Editable | 'keys' | 'pathStyle'; label:
     { key: 'name', label: 'Name', prompt: 'Name shown in the tree' },
     { key: 'keys', label: 'Keys', prompt: 'Access key ID and secret access key' },
     { key: 'endpoint', label: 'Endpoint', prompt: 'Endpoint URL (empty for AWS S3)' },
+    { key: 'clusterEndpoint', label: 'Cluster endpoint', prompt: 'Endpoint URL pods use, e.g. http://minio.model-storage:9000 (empty: the endpoint above)' },
     { key: 'region', label: 'Region', prompt: 'Region, e.g. us-east-1' },
     { key: 'bucket', label: 'Bucket', prompt: 'Show only this bucket (empty: every bucket the keys can list)' },
     { key: 'bucketFilter', label: 'Bucket filter', prompt: 'Show buckets matching this pattern, e.g. models-*' },
@@ -66,7 +67,7 @@ export async function editConnection(s: Services, node: unknown, raw: unknown): 
     } else {
       const v = await ask(ACTION, {
         prompt: f.prompt, value: String((c as unknown as Record<string, unknown>)[f.key] ?? ''),
-        validateInput: f.key === 'endpoint' ? endpointProblem : undefined,
+        validateInput: f.key === 'endpoint' || f.key === 'clusterEndpoint' ? endpointProblem : undefined,
       });
       patch = { [f.key]: v || undefined };
     }

@@ -15,6 +15,7 @@ import { createModelCard } from './createModelCard';
 import { createTag } from './createTag';
 import { deleteTag } from './deleteTag';
 import { deleteVersion } from './deleteVersion';
+import { deployMinioCommand } from './deployMinio';
 import { download } from './download';
 import { editConnection } from './editConnection';
 import { filterModels } from './filterModels';
@@ -35,6 +36,7 @@ import { showVersionDetails } from './showVersionDetails';
 import { tagHistory } from './tagHistory';
 import { testConnection } from './testConnection';
 import { upload } from './upload';
+import { verifyModelInPod } from './verifyModelInPod';
 
 type Handler = (s: Services, node: unknown, args: unknown) => Promise<unknown>;
 
@@ -58,6 +60,8 @@ export const COMMANDS: readonly (readonly [string, string, Handler])[] = [
   ['applyManifest', 'apply manifest', applyManifest],
   ['applyToCluster', 'apply to cluster', applyToCluster],
   ['abDeployment', 'make A/B deployment', abDeployment],
+  ['deployMinio', 'deploy MinIO to cluster', deployMinioCommand],
+  ['verifyModelInPod', 'verify model in pod', verifyModelInPod],
   ['download', 'download', download],
   ['copyS3Uri', 'copy S3 URI', copyS3Uri],
   ['copyPresignedUrl', 'copy presigned URL', copyPresignedUrl],

@@ -93,6 +93,7 @@ export class Repositories implements vscode.Disposable {
       endpoint: c.endpoint || undefined,
       region: c.region || 'us-east-1',
       forcePathStyle: c.pathStyle ?? (c.endpoint ? true : undefined),
+      clusterEndpoint: c.clusterEndpoint || undefined,
       // a connection-level storage is only used for ListBuckets, which names no bucket; the S3 backend
       // requires one to be set, so it gets a placeholder
       bucket: place.bucket ?? c.bucket ?? LISTING_ONLY_BUCKET,

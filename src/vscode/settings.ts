@@ -17,6 +17,8 @@ export interface ConnectionSettings {
   readonly endpoint?: string;
   readonly region?: string;
   readonly pathStyle?: boolean;
+  /** s3: the endpoint pods in the cluster use, when it differs from `endpoint` (manifests, apply). */
+  readonly clusterEndpoint?: string;
   /** Show only this bucket; otherwise every bucket the keys can list (narrowed by bucketFilter). */
   readonly bucket?: string;
   /** A bucket name pattern: `*` matches anything, e.g. `models-*`. */

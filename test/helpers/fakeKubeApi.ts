@@ -5,11 +5,15 @@
 // applied Pod, and one pod `<instance>-7d9f-abcde` per Deployment (found by its selector); their status
 // and log come from the `pods` option (default: Running, the copy init container done, sha256 ok).
 // `stall` picks requests the server accepts and never answers (a hung API server, or one path of it).
+// Every applied object is kept and answered to a GET of its path: a Deployment as available, a Job as
+// complete, unless `status` says otherwise (what `cluster deploy-minio` waits for).
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { writeFileSync } from 'node:fs';
 import type { Duplex } from 'node:stream';
 import { join } from 'node:path';
+import { answerExec, answerProxy } from './fakeKubePods';
+import type { PodEndpoints } from './fakeKubePods';
 
 export interface SeenRequest {
   readonly method: string;
@@ -40,8 +44,9 @@ export interface FakeKube {
 }
 
 const RESOURCES: Record<string, { name: string; kind: string }[]> = {
-  '/api/v1': [{ name: 'secrets', kind: 'Secret' }, { name: 'serviceaccounts', kind: 'ServiceAccount' }, { name: 'services', kind: 'Service' }, { name: 'pods', kind: 'Pod' }],
+  '/api/v1': [{ name: 'namespaces', kind: 'Namespace' }, { name: 'persistentvolumeclaims', kind: 'PersistentVolumeClaim' }, { name: 'secrets', kind: 'Secret' }, { name: 'serviceaccounts', kind: 'ServiceAccount' }, { name: 'services', kind: 'Service' }, { name: 'pods', kind: 'Pod' }],
   '/apis/apps/v1': [{ name: 'deployments', kind: 'Deployment' }],
+  '/apis/batch/v1': [{ name: 'jobs', kind: 'Job' }],
   '/apis/serving.kserve.io/v1beta1': [{ name: 'inferenceservices', kind: 'InferenceService' }],
 };
 
@@ -57,7 +62,7 @@ function json(res: ServerResponse, code: number, body: unknown): void {
 }
 const status = (code: number, reason: string, message: string) => ({ kind: 'Status', apiVersion: 'v1', status: 'Failure', code, reason, message });
 
-export interface FakeKubeOptions {
+export interface FakeKubeOptions extends PodEndpoints {
   readonly pods?: (name: string) => FakePod | undefined;
   readonly token?: string;
   /** Requests to leave unanswered (method, path); the connection stays open until close(). */
@@ -66,6 +71,14 @@ export interface FakeKubeOptions {
   readonly routes?: (method: string, url: URL, res: ServerResponse) => boolean;
   /** WebSocket upgrades (port-forward); the server is told after the token check. */
   readonly upgrade?: (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
+  /** The status a GET of an applied Deployment or Job shows; default: available, complete. */
+  readonly status?: (kind: string, name: string) => Record<string, unknown> | undefined;
+}
+
+function defaultStatus(kind: string): Record<string, unknown> | undefined {
+  if (kind === 'Deployment') return { replicas: 1, availableReplicas: 1, conditions: [{ type: 'Available', status: 'True' }] };
+  if (kind === 'Job') return { succeeded: 1, conditions: [{ type: 'Complete', status: 'True' }] };
+  return undefined;
 }
 
 export async function startFakeKube(opts: FakeKubeOptions = {}): Promise<FakeKube> {
@@ -73,6 +86,7 @@ export async function startFakeKube(opts: FakeKubeOptions = {}): Promise<FakeKub
   const requests: SeenRequest[] = [];
   // name -> namespace of the pods that exist (applied Pods, one per applied Deployment)
   const pods = new Map<string, { ns: string; labels: Record<string, string> }>();
+  const stored = new Map<string, Record<string, unknown>>(); // path -> the object as applied
   const podOf = (name: string): FakePod => opts.pods?.(name) ?? { phase: 'Running', initExit: 0, log: goodCopyLog('model.gguf', 'f'.repeat(64)) };
 
   const answer = (req: IncomingMessage, body: string, res: ServerResponse): void => {
@@ -80,16 +94,22 @@ export async function startFakeKube(opts: FakeKubeOptions = {}): Promise<FakeKub
     if (req.headers.authorization !== `Bearer ${token}`) return json(res, 401, status(401, 'Unauthorized', 'Unauthorized'));
     if (opts.routes?.(req.method ?? '', url, res)) return;
     if (req.method === 'GET' && RESOURCES[url.pathname]) {
-      return json(res, 200, { kind: 'APIResourceList', groupVersion: url.pathname.replace(/^\/apis?\//, ''), resources: RESOURCES[url.pathname].map((r) => ({ ...r, namespaced: true, singularName: '', verbs: ['patch', 'get', 'list'] })) });
+      return json(res, 200, { kind: 'APIResourceList', groupVersion: url.pathname.replace(/^\/apis?\//, ''), resources: RESOURCES[url.pathname].map((r) => ({ ...r, namespaced: r.kind !== 'Namespace', singularName: '', verbs: ['patch', 'get', 'list'] })) });
     }
     if (req.method === 'PATCH') {
       const obj = JSON.parse(body) as { kind: string; metadata: { name: string; namespace: string }; spec?: { template?: { metadata?: { labels?: Record<string, string> } } } };
+      stored.set(url.pathname, obj);
       if (obj.kind === 'Pod') pods.set(obj.metadata.name, { ns: obj.metadata.namespace, labels: {} });
       if (obj.kind === 'Deployment') {
         const labels = obj.spec?.template?.metadata?.labels ?? {};
         pods.set(`${labels['app.kubernetes.io/instance'] ?? obj.metadata.name}-7d9f-abcde`, { ns: obj.metadata.namespace, labels });
       }
       return json(res, 200, obj);
+    }
+    const proxied = req.method === 'GET' ? answerProxy(url.pathname, opts) : undefined;
+    if (proxied) {
+      res.writeHead(proxied.status, { 'content-type': 'application/json' });
+      return void res.end(proxied.body);
     }
     const m = /^\/api\/v1\/namespaces\/([^/]+)\/pods(?:\/([^/]+)\/(status|log))?$/.exec(url.pathname);
     if (req.method === 'GET' && m) {
@@ -117,6 +137,13 @@ export async function startFakeKube(opts: FakeKubeOptions = {}): Promise<FakeKub
         },
       });
     }
+    const kept = req.method === 'GET' ? stored.get(url.pathname) : undefined;
+    if (kept) {
+      const kind = String(kept.kind);
+      const name = String((kept.metadata as { name: string }).name);
+      const st = opts.status?.(kind, name) ?? defaultStatus(kind);
+      return json(res, 200, { ...kept, ...(st ? { status: st } : {}) });
+    }
     return json(res, 404, status(404, 'NotFound', `${url.pathname} not found`));
   };
 
@@ -130,10 +157,15 @@ export async function startFakeKube(opts: FakeKubeOptions = {}): Promise<FakeKub
       answer(req, body, res);
     });
   });
+  const upgraded = new Set<{ destroy(): void }>(); // not closed by closeAllConnections()
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    upgraded.add(socket);
+    socket.on('close', () => upgraded.delete(socket));
     const url = new URL(req.url ?? '/', 'http://x');
     requests.push({ method: 'UPGRADE', path: url.pathname, query: url.searchParams, auth: req.headers.authorization, body: '' });
-    if (!opts.upgrade || req.headers.authorization !== `Bearer ${token}`) {
+    const authorized = req.headers.authorization === `Bearer ${token}`;
+    if (answerExec(req, socket, opts, authorized)) return;
+    if (!opts.upgrade || !authorized) {
       socket.end('HTTP/1.1 401 Unauthorized\r\ncontent-length: 0\r\n\r\n');
       return;
     }
@@ -154,6 +186,6 @@ export async function startFakeKube(opts: FakeKubeOptions = {}): Promise<FakeKub
       ].join('\n'));
       return file;
     },
-    close: () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }),
+    close: () => new Promise<void>((r) => { for (const s of upgraded) s.destroy(); server.closeAllConnections(); server.close(() => r()); }),
   };
 }

@@ -11,6 +11,9 @@
 import { spawnSync } from 'node:child_process';
 import { parseAllDocuments } from 'yaml';
 import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
+import { Job } from 'kubernetes-models/batch/v1/Job';
+import { Namespace } from 'kubernetes-models/v1/Namespace';
+import { PersistentVolumeClaim } from 'kubernetes-models/v1/PersistentVolumeClaim';
 import { Pod } from 'kubernetes-models/v1/Pod';
 import { Secret } from 'kubernetes-models/v1/Secret';
 import { Service } from 'kubernetes-models/v1/Service';
@@ -28,6 +31,7 @@ export function parseManifests(text: string, version: '1.1' | '1.2' = '1.2'): Ob
 
 const MODELS: Record<string, new (o: Obj) => { validate(): void }> = {
   'v1/Pod': Pod, 'v1/Secret': Secret, 'apps/v1/Deployment': Deployment, 'v1/Service': Service, 'v1/ServiceAccount': ServiceAccount,
+  'v1/Namespace': Namespace, 'v1/PersistentVolumeClaim': PersistentVolumeClaim, 'batch/v1/Job': Job,
 };
 
 export function schemaProblems(obj: Obj): string[] {

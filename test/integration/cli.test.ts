@@ -33,7 +33,7 @@ let home = '';
 
 /** The environment of every child: no keys or aliases from this machine, a private HOME. */
 function baseEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
-  return { ...withoutKeys(), HOME: home, MODELREPO_USER: 'tester@cli', ...extra };
+  return { ...withoutKeys(), HOME: home, MODELREPO_USER: 'tester@cli', MODELREPO_CLUSTER_ENDPOINT: 'http://minio.model-storage:9000', ...extra };
 }
 
 function start(args: readonly string[], env: Record<string, string>): ChildProcess {

@@ -36,7 +36,7 @@ let bucket = '';
 function cli(args: readonly string[], extra: Record<string, string> = {}): Promise<Run> {
   const keys = s3 ? { AWS_ACCESS_KEY_ID: s3.accessKeyId, AWS_SECRET_ACCESS_KEY: s3.secretAccessKey, AWS_REGION: s3.region } : {};
   return run(process.execPath, [CLI, ...args], {
-    cwd: work, env: { ...withoutKeys(/^(AWS_|MC_HOST_|S3_ENDPOINT|MODELREPO_|KUBECONFIG|HF_)/), HOME: join(work, 'home'), ...keys, ...extra },
+    cwd: work, env: { ...withoutKeys(/^(AWS_|MC_HOST_|S3_ENDPOINT|MODELREPO_|KUBECONFIG|HF_)/), HOME: join(work, 'home'), MODELREPO_CLUSTER_ENDPOINT: 'http://minio.model-storage:9000', ...keys, ...extra },
   });
 }
 

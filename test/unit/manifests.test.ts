@@ -203,9 +203,9 @@ describe('manifestInputFor a resolved reference', () => {
   };
 
   it('adds the bucket prefix to the key and takes endpoint, region and path style from the connection', () => {
-    const input = manifestInputFor(resolved, { kind: 's3', endpoint: 'http://127.0.0.1:7480', bucket: 'models', prefix: 'team-a', region: 'eu-1' }, { namespace: 'ml' });
+    const input = manifestInputFor(resolved, { kind: 's3', endpoint: 'http://ceph.lab:7480', bucket: 'models', prefix: 'team-a', region: 'eu-1' }, { namespace: 'ml' });
     assert.equal(input.artifacts[0].path, `team-a/llama-3-8b/2024-03-20/${FILE}`);
-    assert.deepEqual(input.location, { kind: 's3', endpoint: 'http://127.0.0.1:7480', region: 'eu-1', bucket: 'models', pathStyle: true, prefix: 'team-a' });
+    assert.deepEqual(input.location, { kind: 's3', endpoint: 'http://ceph.lab:7480', region: 'eu-1', bucket: 'models', pathStyle: true, prefix: 'team-a' });
     assert.equal(input.namespace, 'ml');
     assert.equal(input.modelFile, FILE);
   });

@@ -90,7 +90,7 @@ export interface WaitOptions extends KubeOptions {
   readonly onStatus?: (target: PodTarget, text: string) => void;
 }
 
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(new RepoError('Aborted', 'wait for', 'the pods', 'cancelled'));
     const t = setTimeout(() => { signal?.removeEventListener('abort', onAbort); resolve(); }, ms);

@@ -4,6 +4,7 @@
 // labels, annotations, resources, runtime, pinned or follow mode), and each builder (Pod, Deployment,
 // A/B, KServe) reads only ManifestSettings, so variants share one set of names and one way of fetching
 // the model. The runtimes are described in runtimes/ (one file each, listed in runtimes/runtimeTable.ts).
+import { checkPodEndpoint, clusterEndpointFor } from '../connections/clusterEndpoint';
 import type { ConnectionConfig, S3Credentials } from '../connections/types';
 import { RepoError } from '../errors';
 import type { ResolvedRef } from '../types';
@@ -135,16 +136,19 @@ export type ManifestOptions = Pick<ManifestInput,
   'namespace' | 'name' | 'secretName' | 'credentials' | 'resources' | 'port' | 'image' | 'modelFile' | 'ref'
   | 'kind' | 'runtime' | 'mode' | 'tag' | 'replicas' | 'gpus'>;
 
-/** The input for a resolved reference in a repository (pure: keys and paths come from the connection). */
+/** The input for a resolved reference in a repository (pure: keys and paths come from the connection).
+ *  Pods reach S3 at the connection's cluster endpoint; a loopback or link-local one is refused here, where
+ *  a connection becomes pod settings (a hand-built ManifestInput is taken as given). */
 export function manifestInputFor(resolved: ResolvedRef, cfg: ConnectionConfig, opts: ManifestOptions = {}): ManifestInput {
   const object = `${resolved.model}@${resolved.version}`;
   let location: S3Location | NfsLocation;
   let root: string;
   if (cfg.kind === 's3') {
+    const endpoint = clusterEndpointFor(cfg);
+    checkPodEndpoint(endpoint, opts.ref ?? `${resolved.model}:${resolved.chain[0] ?? resolved.version}`);
     location = {
-      // Pods use the URL the cluster knows the storage by, when there is one (a port-forwarded connection).
-      kind: 's3', endpoint: cfg.clusterEndpoint ?? cfg.endpoint, region: cfg.region, bucket: cfg.bucket,
-      pathStyle: cfg.forcePathStyle ?? cfg.endpoint !== undefined, prefix: cfg.prefix ?? '',
+      kind: 's3', endpoint, region: cfg.region, bucket: cfg.bucket,
+      pathStyle: cfg.forcePathStyle ?? endpoint !== undefined, prefix: cfg.prefix ?? '',
     };
     root = cfg.prefix ? `${cfg.prefix.replace(/^\/+|\/+$/g, '')}/` : '';
   } else {

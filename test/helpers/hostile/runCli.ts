@@ -23,7 +23,7 @@ const NOBODY = 65534;
 export function childEnv(c: Ctx, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   return {
     ...withoutKeys(/^(AWS_|MC_HOST_|S3_ENDPOINT|MODELREPO_|KUBECONFIG|HF_)/),
-    HOME: join(c.work, 'home'), MODELREPO_USER: 'hostile@catalogue',
+    HOME: join(c.work, 'home'), MODELREPO_USER: 'hostile@catalogue', MODELREPO_CLUSTER_ENDPOINT: 'http://minio.model-storage:9000',
     HF_TOKEN: c.secrets.hfToken, AWS_SESSION_TOKEN: c.secrets.sessionToken, KUBECONFIG: c.kubeconfig,
     AWS_SECRET_ACCESS_KEY: c.secrets.s3SecretKey,
     ...c.b.env, ...extra,
