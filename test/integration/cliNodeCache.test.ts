@@ -1,7 +1,7 @@
 // The node cache's command line against the real S3 server: `manifest --node-cache[=<dir>]` and
 // `--node-cache-pvc`, the refusal of a version without a recorded sha256 (exit 2), and `prefetch --print`
-// (the DaemonSet with node selector and tolerations). Applying and `prefetch --wait` need an API server
-// that knows DaemonSets, which the loopback fake does not play (see the report rules in prefetchStatus.test.ts).
+// (the DaemonSet with node selector and tolerations), and `prefetch --wait` against the loopback server that
+// plays the API server (test/helpers/fakeKubeApi.ts, two nodes per DaemonSet): a contract test, no real cluster.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -13,6 +13,7 @@ import { Repository } from '../../src/core/repository';
 import { createS3Storage } from '../../src/core/storage/s3Storage';
 import { run, show, withoutKeys } from '../helpers/childRun';
 import type { Run } from '../helpers/childRun';
+import { goodCopyLog, startFakeKube } from '../helpers/fakeKubeApi';
 import { parseManifests } from '../helpers/k8sChecks';
 import { createTestBucket, deleteTestBucket, rawS3Client } from '../helpers/s3bucket';
 import { s3Config, s3TestEnv, skipWithoutS3 } from '../helpers/s3env';
@@ -23,10 +24,10 @@ const env = s3TestEnv();
 let bucket = '';
 let work = '';
 
-function cli(args: readonly string[]): Promise<Run> {
+function cli(args: readonly string[], extra: Record<string, string> = {}): Promise<Run> {
   const base = withoutKeys(/^(AWS_|MC_HOST_|S3_ENDPOINT|MODELREPO_|KUBECONFIG)/);
   const keys = env ? { AWS_ACCESS_KEY_ID: env.accessKeyId, AWS_SECRET_ACCESS_KEY: env.secretAccessKey, AWS_REGION: env.region } : {};
-  return run(process.execPath, [CLI, ...args, '--endpoint', env?.endpoint ?? ''], { cwd: work, env: { ...base, HOME: join(work, 'home'), ...keys } });
+  return run(process.execPath, [CLI, ...args, '--endpoint', env?.endpoint ?? ''], { cwd: work, env: { ...base, HOME: join(work, 'home'), ...keys, ...extra } });
 }
 const ref = (sel: string): string => `s3://${bucket}/team-a/tiny${sel}`;
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -95,5 +96,26 @@ describe('modelrepo with the node cache (real S3 server)', { skip: skipWithoutS3
     assert.match(ds.spec.template.spec.initContainers[0].args[0], /into the node cache/);
     const legacy = await cli(['prefetch', ref('@legacy'), '--print']);
     assert.equal(legacy.code, 2, show(legacy));
+  });
+
+  it('prefetch --wait: server-side applies the DaemonSet with the keys, then reports each node (cached, or failed and why)', async () => {
+    const kube = await startFakeKube({
+      pods: (name) => (name.endsWith('node-b')
+        ? { initExit: 1, log: 'modelrepo: sha256 MISMATCH for team-a/tiny/x: expected a, got b; refusing to start the server\n' }
+        : { initExit: 0, log: goodCopyLog('tiny.gguf', 'f'.repeat(64)) }),
+    });
+    try {
+      const kubeconfig = kube.kubeconfig(work);
+      const r = await cli(['prefetch', ref(':latest'), '--kubeconfig', kubeconfig, '--wait'], { MODELREPO_POLL_MS: '20' });
+      assert.equal(r.code, 9, show(r));
+      assert.deepEqual(kube.patches().map((p) => p.path), ['/api/v1/namespaces/ml/secrets/modelrepo-s3', '/apis/apps/v1/namespaces/ml/daemonsets/tiny-prefetch']);
+      assert.equal(Buffer.from(kube.patches()[0].body.data.AWS_SECRET_ACCESS_KEY, 'base64').toString(), env!.secretAccessKey, 'the Secret carries the keys');
+      assert.ok(!`${r.stdout}${r.stderr}`.includes(env!.secretAccessKey), 'never printed');
+      assert.match(r.stdout, /^node-a: cached$/m);
+      assert.match(r.stdout, /^node-b: failed: modelrepo: sha256 MISMATCH/m);
+      assert.match(r.stderr, /Cannot pre-pull .*node-b: failed/);
+    } finally {
+      await kube.close();
+    }
   });
 });
