@@ -11,6 +11,7 @@ import { registerSecret } from '../core/errors';
 import { GLOBAL_OPTIONS } from './command';
 import type { CommandSpec, GlobalFlags, OptionSpec } from './command';
 import { applyCommand } from './commands/apply';
+import { prefetchCommand } from './commands/prefetch';
 import { cardCommand } from './commands/card';
 import { clusterServicesCommand } from './commands/clusterServices';
 import { clusterCommand } from './commands/cluster';
@@ -31,12 +32,13 @@ import { verifyPodCommand } from './commands/verifyPod';
 import { debugText, describeError, EXIT, exitCodeOf, PartialResult, UsageError } from './exitCodes';
 import { globalFlagsFrom } from './globalFlags';
 import { commandHelp, mainHelp } from './help';
+import { splitNodeCacheValue } from './nodeCacheFlags';
 import { createOutput } from './output';
 import { cancelExitCode, cancelOnSignals, guardOutputStreams, routeWarnings } from './processGuards';
 
 export const COMMANDS: readonly CommandSpec[] = [
   lsCommand, uploadCommand, tagCommand, untagCommand, resolveCommand, historyCommand,
-  manifestCommand, applyCommand, downloadCommand, rmCommand, shareCommand, importCommand, infoCommand, searchCommand, cardCommand,
+  manifestCommand, applyCommand, prefetchCommand, downloadCommand, rmCommand, shareCommand, importCommand, infoCommand, searchCommand, cardCommand,
   clusterCommand, clusterServicesCommand, verifyPodCommand,
 ];
 
@@ -83,7 +85,7 @@ export async function run(argv: readonly string[], signal: AbortSignal): Promise
       return pre.values.help ? EXIT.ok : EXIT.usage;
     }
     const name = cmdToken.value;
-    const rest = argv.filter((_, i) => i !== cmdToken.index);
+    const rest = splitNodeCacheValue(argv.filter((_, i) => i !== cmdToken.index));
     if (name === 'help') {
       const target = COMMANDS.find((c) => c.name === rest.find((a) => !a.startsWith('-')));
       process.stdout.write(target ? commandHelp(target) : mainHelp(COMMANDS, toolVersion()));

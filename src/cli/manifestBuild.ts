@@ -16,6 +16,7 @@ import type { CommandContext, FlagValues, OptionSpec } from './command';
 import { stringFlag } from './command';
 import { modelRefOf } from './describe';
 import { UsageError } from './exitCodes';
+import { NODE_CACHE_OPTIONS, nodeCacheFrom } from './nodeCacheFlags';
 import { withSession } from './session';
 
 const runtimes = RUNTIME_NAMES.map((n) => RUNTIMES[n]);
@@ -45,6 +46,7 @@ export const DEPLOY_OPTIONS: Readonly<Record<string, OptionSpec>> = {
   'cluster-endpoint': { type: 'string', value: '<url>', description: `S3 endpoint the pods use, when it differs from --endpoint (default: ${CLUSTER_ENDPOINT_ENV})` },
   'nfs-server': { type: 'string', value: '<host>', description: 'folder repositories: NFS server' },
   'nfs-path': { type: 'string', value: '<path>', description: 'folder repositories: exported path of the repository' },
+  ...NODE_CACHE_OPTIONS,
 };
 
 /** One reference that went into the objects: what it resolved to, and its A/B track. */
@@ -89,7 +91,9 @@ export function manifestOptionsFrom(flags: FlagValues, usage: string): ManifestO
   const gpus = wholeNumber(flags, 'gpus', usage);
   const port = wholeNumber(flags, 'port', usage);
   const opt = (name: string): string | undefined => stringFlag(flags, name);
+  const nodeCache = nodeCacheFrom(flags, usage);
   return {
+    ...(nodeCache ? { nodeCache } : {}),
     ...(kind ? { kind } : {}),
     ...(runtime ? { runtime } : {}),
     ...(flags.follow === true ? { mode: 'follow' as const } : {}),

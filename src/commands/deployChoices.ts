@@ -5,6 +5,8 @@
 // object (tests, scripts) the commands ask nothing and fill in the same defaults.
 import * as vscode from 'vscode';
 import type { ModelMode, RuntimeName, WorkloadKind } from '../core/manifests/manifestInput';
+import { DEFAULT_NODE_CACHE_PATH, HOSTPATH_NOTE } from '../core/manifests/nodeCache';
+import type { NodeCacheChoice } from '../core/manifests/nodeCache';
 import { RUNTIMES, runtimesServing } from '../core/manifests/runtimes/runtimeTable';
 import type { ResolvedRef } from '../core/types';
 import { readKubeconfig } from '../vscode/kubeconfig';
@@ -26,6 +28,8 @@ export interface DeployArgs {
   /** Folder repositories: how pods reach the folder. */
   readonly nfsServer?: string;
   readonly nfsPath?: string;
+  /** Fetch through the per-node cache (README "Node cache"); `{}` is the default hostPath folder. */
+  readonly nodeCache?: NodeCacheChoice;
 }
 
 export interface Variant {
@@ -34,6 +38,7 @@ export interface Variant {
   readonly mode: ModelMode;
   readonly replicas?: number;
   readonly gpus?: number;
+  readonly nodeCache?: NodeCacheChoice;
 }
 
 interface Choice<T> extends vscode.QuickPickItem { readonly value: T }
@@ -80,7 +85,7 @@ export async function chooseVariant(q: VariantQuestion, a: DeployArgs, scripted:
   const given = { ...(a.replicas !== undefined ? { replicas: a.replicas } : {}), ...(a.gpus !== undefined ? { gpus: a.gpus } : {}) };
   const argMode: ModelMode | undefined = a.mode === 'pin' ? 'pinned' : a.mode;
   if (scripted) {
-    return { kind: q.kind ?? a.kind ?? 'pod', runtime: a.runtime ?? runtimes[0], mode: argMode ?? 'pinned', ...given };
+    return { kind: q.kind ?? a.kind ?? 'pod', runtime: a.runtime ?? runtimes[0], mode: argMode ?? 'pinned', ...given, ...(a.nodeCache ? { nodeCache: a.nodeCache } : {}) };
   }
   const title = `Manifest for ${q.refText}`;
   const kind = q.kind ?? a.kind ?? await choose(q.action, KINDS.filter((k) => q.s3 || k.value !== 'kserve'), `${title}: workload kind`);
@@ -111,7 +116,26 @@ export async function chooseVariant(q: VariantQuestion, a: DeployArgs, scripted:
   if (replicas === undefined && q.askReplicas && kind === 'deployment') {
     replicas = Number(await ask(q.action, { prompt: `${title}: replicas of the Deployment`, value: '1', validateInput: wholeNumber }));
   }
-  return { kind, runtime, mode, ...given, ...(replicas !== undefined ? { replicas } : {}) };
+  const nodeCache = a.nodeCache ?? await chooseNodeCache(q, kind, runtime, title);
+  return { kind, runtime, mode, ...given, ...(replicas !== undefined ? { replicas } : {}), ...(nodeCache ? { nodeCache } : {}) };
+}
+
+/** Where the pods keep the model: their own emptyDir (first, the default) or the node cache, offered only
+ *  where the core accepts it (S3, a runtime that reads a local copy, no KServe, every sha256 recorded). */
+async function chooseNodeCache(q: VariantQuestion, kind: WorkloadKind, runtime: RuntimeName, title: string): Promise<NodeCacheChoice | undefined> {
+  const fits = q.s3 && kind !== 'kserve' && RUNTIMES[runtime].fromS3 === 'copy'
+    && q.resolved.every((r) => r.artifacts.every((x) => x.sha256 !== undefined));
+  if (!fits) return undefined;
+  const items: Choice<'pod' | 'host' | 'pv'>[] = [
+    { label: "$(file) Each pod's own emptyDir", description: 'every pod downloads the model', value: 'pod' },
+    { label: `$(server) Node cache in ${DEFAULT_NODE_CACHE_PATH} (hostPath)`, description: 'download once per node', detail: `${HOSTPATH_NOTE}; the folder must be writable by uid 10001 on each node.`, value: 'host' },
+    { label: '$(database) Node cache on a local PersistentVolume', description: 'download once per node, no hostPath', value: 'pv' },
+  ];
+  const where = await choose(q.action, items, `${title}: where the model is kept`);
+  if (where === 'pod') return undefined;
+  if (where === 'host') return {};
+  const pvc = await ask(q.action, { prompt: `${title}: the PersistentVolumeClaim of the local PersistentVolume`, value: 'modelrepo-cache' });
+  return { pvc };
 }
 
 export function wholeNumber(v: string): string | undefined {

@@ -8,6 +8,7 @@ import { buildAbManifests } from '../core/manifests/abTest';
 import { buildManifests } from '../core/manifests/buildManifests';
 import { dnsLabel } from '../core/manifests/k8sNames';
 import { manifestInputFor } from '../core/manifests/manifestInput';
+import { DEFAULT_NODE_CACHE_PATH } from '../core/manifests/nodeCache';
 import type { ManifestOptions } from '../core/manifests/manifestInput';
 import type { ModelRef, ResolvedRef } from '../core/types';
 import type { ArtifactNode, ModelNode, TagNode, VersionNode } from '../tree/nodes';
@@ -82,6 +83,7 @@ function coreOptions(v: Variant, t: Target, extra: ManifestOptions): ManifestOpt
   return {
     ...extra, kind: v.kind, runtime: v.runtime, mode: v.mode,
     ...(v.replicas !== undefined ? { replicas: v.replicas } : {}), ...(v.gpus !== undefined ? { gpus: v.gpus } : {}),
+    ...(v.nodeCache ? { nodeCache: v.nodeCache } : {}),
     ...(t.namespace ? { namespace: t.namespace } : {}),
   };
 }
@@ -142,7 +144,7 @@ export function planHeader(p: Plan): string[] {
   const placeholderNote = !p.realKeys && p.objects.some((o) => (o as { kind?: string }).kind === 'Secret');
   return [
     ...p.chains.map((c, i) => `# Model Repository: ${c} (${p.serves[i]})`),
-    `# ${v.kind === 'kserve' ? 'KServe InferenceService' : v.kind === 'deployment' ? 'Deployment' : 'Pod'}, runtime ${v.runtime}`,
+    `# ${v.kind === 'kserve' ? 'KServe InferenceService' : v.kind === 'deployment' ? 'Deployment' : 'Pod'}, runtime ${v.runtime}${v.nodeCache ? `, node cache ${v.nodeCache.pvc !== undefined ? `on claim ${v.nodeCache.pvc}` : `in ${v.nodeCache.hostPath ?? DEFAULT_NODE_CACHE_PATH} (hostPath)`}` : ''}`,
     `# kubectl context: ${p.target.context ?? '(none found in kubeconfig)'}${p.target.namespace ? `, namespace: ${p.target.namespace}` : ''}`,
     ...(placeholderNote ? ['# The Secret holds placeholder keys: replace them (or create the Secret separately), or use "Apply to Cluster (Server-Side Apply)".'] : []),
   ];

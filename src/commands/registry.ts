@@ -9,6 +9,7 @@ import { addFolderConnection } from './addFolderConnection';
 import { addS3Connection } from './addS3Connection';
 import { applyManifest } from './applyManifest';
 import { applyToCluster } from './applyToCluster';
+import { prefetchToNodes } from './prefetchToNodes';
 import { copyPresignedUrl } from './copyPresignedUrl';
 import { copyS3Uri } from './copyS3Uri';
 import { createModelCard } from './createModelCard';
@@ -59,6 +60,7 @@ export const COMMANDS: readonly (readonly [string, string, Handler])[] = [
   ['generateManifest', 'generate manifest', generateManifest],
   ['applyManifest', 'apply manifest', applyManifest],
   ['applyToCluster', 'apply to cluster', applyToCluster],
+  ['prefetchToNodes', 'pre-pull to nodes', prefetchToNodes],
   ['abDeployment', 'make A/B deployment', abDeployment],
   ['deployMinio', 'deploy MinIO to cluster', deployMinioCommand],
   ['verifyModelInPod', 'verify model in pod', verifyModelInPod],

@@ -2,7 +2,8 @@
 // can run on these machines): discovery, server-side apply PATCH (echoes the object), the pods of a
 // label selector, a pod's status and a container's log. It records every request so a CONTRACT test can
 // check what client-node sent (the Secret's keys included) and what the caller printed. Pods: each
-// applied Pod, and one pod `<instance>-7d9f-abcde` per Deployment (found by its selector); their status
+// applied Pod, one pod `<instance>-7d9f-abcde` per Deployment (found by its selector) and `<name>-node-a`,
+// `<name>-node-b` per DaemonSet (with their nodeName); their status
 // and log come from the `pods` option (default: Running, the copy init container done, sha256 ok).
 // `stall` picks requests the server accepts and never answers (a hung API server, or one path of it).
 // Every applied object is kept and answered to a GET of its path: a Deployment as available, a Job as
@@ -45,7 +46,7 @@ export interface FakeKube {
 
 const RESOURCES: Record<string, { name: string; kind: string }[]> = {
   '/api/v1': [{ name: 'namespaces', kind: 'Namespace' }, { name: 'persistentvolumeclaims', kind: 'PersistentVolumeClaim' }, { name: 'secrets', kind: 'Secret' }, { name: 'serviceaccounts', kind: 'ServiceAccount' }, { name: 'services', kind: 'Service' }, { name: 'pods', kind: 'Pod' }],
-  '/apis/apps/v1': [{ name: 'deployments', kind: 'Deployment' }],
+  '/apis/apps/v1': [{ name: 'deployments', kind: 'Deployment' }, { name: 'daemonsets', kind: 'DaemonSet' }],
   '/apis/batch/v1': [{ name: 'jobs', kind: 'Job' }],
   '/apis/serving.kserve.io/v1beta1': [{ name: 'inferenceservices', kind: 'InferenceService' }],
 };
@@ -85,9 +86,21 @@ export async function startFakeKube(opts: FakeKubeOptions = {}): Promise<FakeKub
   const token = opts.token ?? 'loopback-token-0042';
   const requests: SeenRequest[] = [];
   // name -> namespace of the pods that exist (applied Pods, one per applied Deployment)
-  const pods = new Map<string, { ns: string; labels: Record<string, string> }>();
+  const pods = new Map<string, { ns: string; labels: Record<string, string>; node?: string }>();
   const stored = new Map<string, Record<string, unknown>>(); // path -> the object as applied
   const podOf = (name: string): FakePod => opts.pods?.(name) ?? { phase: 'Running', initExit: 0, log: goodCopyLog('model.gguf', 'f'.repeat(64)) };
+
+  const statusOf = (name: string): object => {
+    const p = podOf(name);
+    const init = { name: p.initName ?? 'fetch-model', ready: p.initExit === 0, restartCount: 0, image: 'a', imageID: '',
+      state: p.initExit === undefined ? { running: { startedAt: '2024-03-20T10:00:00Z' } } : { terminated: { exitCode: p.initExit, reason: p.initExit === 0 ? 'Completed' : 'Error' } } };
+    return {
+      phase: p.phase ?? 'Running', conditions: [{ type: 'Ready', status: p.initExit === 0 ? 'True' : 'False' }],
+      initContainerStatuses: [init],
+      containerStatuses: [{ name: 'llama-server', ready: p.initExit === 0, restartCount: 0, image: 'b', imageID: '',
+        state: p.initExit === 0 ? { running: { startedAt: '2024-03-20T10:00:05Z' } } : { waiting: { reason: 'PodInitializing' } } }],
+    };
+  };
 
   const answer = (req: IncomingMessage, body: string, res: ServerResponse): void => {
     const url = new URL(req.url ?? '/', 'http://x');
@@ -104,6 +117,10 @@ export async function startFakeKube(opts: FakeKubeOptions = {}): Promise<FakeKub
         const labels = obj.spec?.template?.metadata?.labels ?? {};
         pods.set(`${labels['app.kubernetes.io/instance'] ?? obj.metadata.name}-7d9f-abcde`, { ns: obj.metadata.namespace, labels });
       }
+      if (obj.kind === 'DaemonSet') {
+        const labels = obj.spec?.template?.metadata?.labels ?? {};
+        for (const node of ['node-a', 'node-b']) pods.set(`${obj.metadata.name}-${node}`, { ns: obj.metadata.namespace, labels, node });
+      }
       return json(res, 200, obj);
     }
     const proxied = req.method === 'GET' ? answerProxy(url.pathname, opts) : undefined;
@@ -116,7 +133,8 @@ export async function startFakeKube(opts: FakeKubeOptions = {}): Promise<FakeKub
       const [, ns, name, what] = m;
       if (!name) {
         const want = (url.searchParams.get('labelSelector') ?? '').split(',').filter(Boolean).map((kv) => kv.split('='));
-        const items = [...pods.entries()].filter(([, p]) => p.ns === ns && want.every(([k, v]) => p.labels[k] === v)).map(([n]) => ({ metadata: { name: n, namespace: ns } }));
+        const items = [...pods.entries()].filter(([, p]) => p.ns === ns && want.every(([k, v]) => p.labels[k] === v))
+          .map(([n, p]) => ({ metadata: { name: n, namespace: ns }, spec: { ...(p.node ? { nodeName: p.node } : {}), containers: [] }, status: statusOf(n) }));
         return json(res, 200, { kind: 'PodList', apiVersion: 'v1', metadata: {}, items });
       }
       if (pods.get(name)?.ns !== ns) return json(res, 404, status(404, 'NotFound', `pods "${name}" not found`));
@@ -125,17 +143,7 @@ export async function startFakeKube(opts: FakeKubeOptions = {}): Promise<FakeKub
         res.writeHead(200, { 'content-type': 'text/plain' });
         return void res.end(p.log ?? '');
       }
-      const init = { name: p.initName ?? 'fetch-model', ready: p.initExit === 0, restartCount: 0, image: 'a', imageID: '',
-        state: p.initExit === undefined ? { running: { startedAt: '2024-03-20T10:00:00Z' } } : { terminated: { exitCode: p.initExit, reason: p.initExit === 0 ? 'Completed' : 'Error' } } };
-      return json(res, 200, {
-        apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: ns },
-        status: {
-          phase: p.phase ?? 'Running', conditions: [{ type: 'Ready', status: p.initExit === 0 ? 'True' : 'False' }],
-          initContainerStatuses: [init],
-          containerStatuses: [{ name: 'llama-server', ready: p.initExit === 0, restartCount: 0, image: 'b', imageID: '',
-            state: p.initExit === 0 ? { running: { startedAt: '2024-03-20T10:00:05Z' } } : { waiting: { reason: 'PodInitializing' } } }],
-        },
-      });
+      return json(res, 200, { apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: ns }, status: statusOf(name) });
     }
     const kept = req.method === 'GET' ? stored.get(url.pathname) : undefined;
     if (kept) {

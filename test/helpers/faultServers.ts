@@ -14,6 +14,7 @@
 //                                          except bodies cut off after N bytes (the connection is then held open
 //                                          silently) and requests it answers 501 NotImplemented, as an S3 server
 //                                          without that feature would; `stats` counts requests and body bytes
+//                                          and logs each request line
 import { execFile } from 'node:child_process';
 import { promises as fsp } from 'node:fs';
 import * as http from 'node:http';
@@ -147,6 +148,8 @@ export interface ProxyStats {
   responseBytes: number;
   /** Bodies cut off. */
   stalled: number;
+  /** `METHOD /path` of every request, in order (query strings dropped). */
+  log: string[];
 }
 
 /** An HTTP proxy in front of `target` (an http:// URL of a real S3 server) that cuts bodies off and
@@ -154,10 +157,11 @@ export interface ProxyStats {
  *  valid (path-style). */
 export async function s3Proxy(target: string, opts: ProxyOptions = {}): Promise<FaultServer & { readonly stats: ProxyStats }> {
   const up = new URL(target);
-  const stats: ProxyStats = { requests: 0, responseBytes: 0, stalled: 0 };
+  const stats: ProxyStats = { requests: 0, responseBytes: 0, stalled: 0, log: [] };
   const upstreams = new Set<http.ClientRequest>();
   const server = http.createServer((req, res) => {
     stats.requests++;
+    stats.log.push(`${req.method} ${decodeURIComponent((req.url ?? '').split('?')[0])}`);
     if (opts.refuse?.(req)) {
       req.resume();
       const body = '<?xml version="1.0" encoding="UTF-8"?><Error><Code>NotImplemented</Code><Message>not here</Message></Error>';

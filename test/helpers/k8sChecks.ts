@@ -10,6 +10,7 @@
 // Each returns a list of problems (empty = fine) so a test can also prove it catches a broken manifest.
 import { spawnSync } from 'node:child_process';
 import { parseAllDocuments } from 'yaml';
+import { DaemonSet } from 'kubernetes-models/apps/v1/DaemonSet';
 import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
 import { Job } from 'kubernetes-models/batch/v1/Job';
 import { Namespace } from 'kubernetes-models/v1/Namespace';
@@ -30,7 +31,7 @@ export function parseManifests(text: string, version: '1.1' | '1.2' = '1.2'): Ob
 }
 
 const MODELS: Record<string, new (o: Obj) => { validate(): void }> = {
-  'v1/Pod': Pod, 'v1/Secret': Secret, 'apps/v1/Deployment': Deployment, 'v1/Service': Service, 'v1/ServiceAccount': ServiceAccount,
+  'v1/Pod': Pod, 'v1/Secret': Secret, 'apps/v1/Deployment': Deployment, 'apps/v1/DaemonSet': DaemonSet, 'v1/Service': Service, 'v1/ServiceAccount': ServiceAccount,
   'v1/Namespace': Namespace, 'v1/PersistentVolumeClaim': PersistentVolumeClaim, 'batch/v1/Job': Job,
 };
 

@@ -7,10 +7,10 @@
 // folder, because the file name is only known at pod start. No jq in the aws-cli image: the version
 // manifest (JSON.stringify output) is read with tr/sed, and a name with JSON escapes is refused.
 import { MAX_CHAIN } from '../links';
-import { awsCommand, fetchFunction, scriptPrelude, shellQuote } from './initScript';
-import type { ScriptSource } from './initScript';
+import { awsCommand, fetchLines, scriptPrelude, shellQuote } from './initScript';
+import type { CacheOption, ScriptSource } from './initScript';
 
-export interface FollowScriptInput extends ScriptSource {
+export interface FollowScriptInput extends ScriptSource, CacheOption {
   /** Key prefix of the model folder in the bucket, with the trailing slash: `team-a/llama-3-8b/`. */
   readonly modelPrefix: string;
   /** For the log lines. */
@@ -170,7 +170,7 @@ export function followScript(input: FollowScriptInput): string {
     'mkdir -p "$tmp"',
     'trap \'rm -rf "$tmp"\' EXIT',
     `aws_s3() { ${awsCommand(input)} s3 "$@"; }`,
-    ...fetchFunction(input),
+    ...fetchLines(input),
     ...HELPERS,
     ...RESOLVE,
     ...PLAN,

@@ -6,6 +6,8 @@
 // the script: aws reads AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY from the environment (the Secret).
 import { RepoError } from '../errors';
 import type { ManifestArtifact } from './manifestInput';
+import { cacheFetchFunction } from './nodeCacheScript';
+import type { NodeCacheScript } from './nodeCacheScript';
 
 export interface CopyScriptInput extends ScriptSource {
   readonly artifacts: readonly ManifestArtifact[];
@@ -13,6 +15,16 @@ export interface CopyScriptInput extends ScriptSource {
   readonly targetDir: string;
   /** For the log lines, e.g. `llama-3-8b@2024-03-20`. */
   readonly label?: string;
+}
+
+/** Set: the files go through the node cache (nodeCacheScript.ts) and the target holds symlinks to its blobs. */
+export interface CacheOption {
+  readonly nodeCache?: NodeCacheScript;
+}
+
+/** The plain copy, or the node cache's fetch with the same signature. */
+export function fetchLines(input: ScriptSource & CacheOption): string[] {
+  return input.nodeCache ? cacheFetchFunction(input, input.nodeCache) : fetchFunction(input);
 }
 
 /** Quotes a value for POSIX sh: 'it'\''s'. */
@@ -112,14 +124,14 @@ export function fetchFunction(input: ScriptSource): string[] {
 }
 
 /** The pinned script: copies exactly the artifacts named in the manifest. */
-export function copyScript(input: CopyScriptInput): string {
+export function copyScript(input: CopyScriptInput & CacheOption): string {
   const q = shellQuote;
   const target = input.targetDir.replace(/\/+$/, '') || '/';
   const label = input.label ?? input.bucket;
   const total = input.artifacts.reduce((s, a) => s + a.size, 0);
   const lines = [
     ...scriptPrelude(input),
-    ...fetchFunction(input),
+    ...fetchLines(input),
     `echo ${q(`modelrepo: fetching ${input.artifacts.length} file(s), ${humanSize(total)}, of ${label} from ${input.endpoint ?? 'AWS S3'}`)}`,
     ...input.artifacts.map((a) => ['fetch', q(a.path), q(`${target === '/' ? '' : target}/${a.file}`), String(a.size), q(a.sha256 ?? '')].join(' ')),
     `echo ${q(`modelrepo: all ${input.artifacts.length} file(s) of ${label} arrived in ${target}`)}`,

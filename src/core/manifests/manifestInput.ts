@@ -8,6 +8,7 @@ import { checkPodEndpoint, clusterEndpointFor } from '../connections/clusterEndp
 import type { ConnectionConfig, S3Credentials } from '../connections/types';
 import { RepoError } from '../errors';
 import type { ResolvedRef } from '../types';
+import type { NodeCacheChoice, NodeCacheSettings } from './nodeCache';
 import type { RuntimeName } from './runtimes/runtimeTable';
 
 export type { RuntimeName };
@@ -89,6 +90,8 @@ export interface ManifestInput {
   readonly replicas?: number;
   /** GPUs per server, default: the runtime's (none on CPU-only runtimes). */
   readonly gpus?: number;
+  /** Fetch through the per-node cache (nodeCache.ts) instead of into the pod's emptyDir. */
+  readonly nodeCache?: NodeCacheChoice;
 }
 
 export type WorkloadKind = 'pod' | 'deployment' | 'kserve';
@@ -129,12 +132,14 @@ export interface ManifestSettings {
   readonly versionPrefix: string;
   /** Same for the model folder; undefined when the artifact path does not end in <model>/<version>/<file>. */
   readonly modelPrefix?: string;
+  /** Set when the files go through the node cache. */
+  readonly nodeCache?: NodeCacheSettings;
 }
 
 /** What a caller may choose for manifestInputFor; the rest comes from the reference and the connection. */
 export type ManifestOptions = Pick<ManifestInput,
   'namespace' | 'name' | 'secretName' | 'credentials' | 'resources' | 'port' | 'image' | 'modelFile' | 'ref'
-  | 'kind' | 'runtime' | 'mode' | 'tag' | 'replicas' | 'gpus'>;
+  | 'kind' | 'runtime' | 'mode' | 'tag' | 'replicas' | 'gpus' | 'nodeCache'>;
 
 /** The input for a resolved reference in a repository (pure: keys and paths come from the connection).
  *  Pods reach S3 at the connection's cluster endpoint; a loopback or link-local one is refused here, where

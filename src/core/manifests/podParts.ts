@@ -7,6 +7,7 @@ import { RepoError } from '../errors';
 import { followScript } from './followScript';
 import { copyScript } from './initScript';
 import { MODELS_DIR, PLACEHOLDER } from './manifestInput';
+import { cacheMount, cacheScriptInput, podNameEnv } from './nodeCache';
 import type { ManifestSettings } from './manifestInput';
 
 export const MODELS_VOLUME = 'models';
@@ -72,13 +73,15 @@ export function keyEnv(s: ManifestSettings): EnvVar[] {
 export function copyContainer(s: ManifestSettings): Container {
   const loc = s.input.location;
   if (loc.kind !== 's3') throw new RepoError('Config', 'build the copy container for', s.input.model, 'the model is not stored on S3');
-  const source = { endpoint: loc.endpoint, region: loc.region, pathStyle: loc.pathStyle, bucket: loc.bucket };
+  const nodeCache = s.nodeCache ? cacheScriptInput(s.nodeCache) : undefined;
+  const source = { endpoint: loc.endpoint, region: loc.region, pathStyle: loc.pathStyle, bucket: loc.bucket, nodeCache };
   const script = s.mode === 'follow'
     ? followScript({ ...source, modelPrefix: s.modelPrefix ?? '', model: s.input.model, tag: s.tag ?? '', targetDir: MODELS_DIR })
     : copyScript({ ...source, artifacts: s.input.artifacts, targetDir: MODELS_DIR, label: `${s.input.model}@${s.input.version}` });
   const env = keyEnv(s);
   // aws-cli may write under $HOME; the root filesystem is read-only, so HOME is the tmp emptyDir.
   env.push({ name: 'HOME', value: '/tmp' });
+  if (nodeCache) env.push(podNameEnv());
   return {
     name: 'fetch-model',
     image: s.copyImage,
@@ -88,7 +91,7 @@ export function copyContainer(s: ManifestSettings): Container {
     env,
     resources: { requests: { cpu: '250m', memory: '256Mi' }, limits: { cpu: '1', memory: '512Mi' } },
     securityContext: containerSecurityContext(s),
-    volumeMounts: [{ name: MODELS_VOLUME, mountPath: MODELS_DIR }, { name: TMP_VOLUME, mountPath: '/tmp' }],
+    volumeMounts: [{ name: MODELS_VOLUME, mountPath: MODELS_DIR }, { name: TMP_VOLUME, mountPath: '/tmp' }, ...(nodeCache ? [cacheMount(false)] : [])],
   };
 }
 

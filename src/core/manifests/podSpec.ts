@@ -1,10 +1,11 @@
 // The pod every workload variant runs (Pod, Deployment, each arm of an A/B pair): hardened, the model
 // copied in by an init container, mounted over NFS, or read from S3 by the server itself, as the runtime's
 // entry in the table says; the server container is the runtime's.
-import type { PodSpec, Toleration, Volume } from 'kubernetes-types/core/v1';
+import type { Container, PodSpec, Toleration, Volume } from 'kubernetes-types/core/v1';
 import { mebibytes } from './k8sNames';
 import type { ManifestSettings } from './manifestInput';
-import { copyContainer, MODELS_VOLUME, podSecurityContext, TMP_VOLUME } from './podParts';
+import { cacheMount, leaseSidecar, nodeCacheVolume } from './nodeCache';
+import { containerSecurityContext, copyContainer, MODELS_VOLUME, podSecurityContext, TMP_VOLUME } from './podParts';
 import type { Runtime } from './runtimes/runtime';
 import { runtimeOf } from './settings';
 
@@ -18,12 +19,14 @@ export function copiesModel(s: ManifestSettings, rt: Runtime = runtimeOf(s)): bo
 
 export function podSpec(s: ManifestSettings): PodSpec {
   const rt = runtimeOf(s);
+  const init = copiesModel(s, rt) ? [copyContainer(s)] : [];
+  if (s.nodeCache && init.length > 0) init.push(leaseSidecar(s, s.nodeCache, containerSecurityContext(s)));
   return {
     automountServiceAccountToken: false,
     enableServiceLinks: false,
     securityContext: podSecurityContext(s),
-    ...(copiesModel(s, rt) ? { initContainers: [copyContainer(s)] } : {}),
-    containers: [rt.container(s)],
+    ...(init.length > 0 ? { initContainers: init } : {}),
+    containers: [readsCache(s, rt.container(s))],
     volumes: modelVolumes(s, rt),
     ...(s.gpus > 0 ? { tolerations: [GPU_TOLERATION] } : {}),
   };
@@ -37,11 +40,20 @@ export function modelVolumes(s: ManifestSettings, rt: Runtime = runtimeOf(s)): V
   if (loc.kind === 'nfs') volumes.push({ name: MODELS_VOLUME, nfs: { server: loc.server, path: loc.path, readOnly: true } });
   if (copiesModel(s, rt)) {
     // Room for the files plus 5 % and 256 MiB for aws-cli's temporary part files; following a tag, room for
-    // a bigger file than today's (the previous version is removed before the next one is copied).
+    // a bigger file than today's (the previous version is removed before the next one is copied). With the
+    // node cache the files stay in the cache and the emptyDir holds only symlinks.
     const factor = s.mode === 'follow' ? 1.5 : 1.05;
-    volumes.push({ name: MODELS_VOLUME, emptyDir: { sizeLimit: mebibytes(s.totalSize * factor + 256 * 1024 * 1024) } });
+    const size = s.nodeCache ? '16Mi' : mebibytes(s.totalSize * factor + 256 * 1024 * 1024);
+    volumes.push({ name: MODELS_VOLUME, emptyDir: { sizeLimit: size } });
+    if (s.nodeCache) volumes.push(nodeCacheVolume(s.nodeCache));
     // aws-cli's HOME; a runtime with a /tmp of its own shares it.
     if (!own.some((v) => v.name === TMP_VOLUME)) volumes.push({ name: TMP_VOLUME, emptyDir: { sizeLimit: '64Mi' } });
   }
   return [...volumes, ...own];
+}
+
+/** The server reads the node cache read-only where the symlinks in the models volume point. */
+function readsCache(s: ManifestSettings, c: Container): Container {
+  if (!s.nodeCache || !(c.volumeMounts ?? []).some((m) => m.name === MODELS_VOLUME)) return c;
+  return { ...c, volumeMounts: [...(c.volumeMounts ?? []), cacheMount(true)] };
 }

@@ -4,6 +4,7 @@
 import { registerSecret, RepoError } from '../errors';
 import { checkInput, checkVariant, pickModelFile } from './inputChecks';
 import { checkDns1035Label, checkDnsLabel, checkDnsSubdomain, dns1035Label, dnsLabel, labelValue } from './k8sNames';
+import { nodeCacheAnnotations, nodeCacheSettings } from './nodeCache';
 import { ANNOTATION_PREFIX, AWS_CLI_IMAGE, DEFAULT_SECRET_NAME } from './manifestInput';
 import type { ManifestArtifact, ManifestInput, ManifestSettings, NfsLocation, S3Location } from './manifestInput';
 import { formatOf } from './runtimes/runtime';
@@ -57,6 +58,8 @@ export function manifestSettings(input: ManifestInput): ManifestSettings {
   }
   if (input.chain && input.chain.length > 0) annotations[`${ANNOTATION_PREFIX}chain`] = input.chain.join(' -> ');
   if (input.ref) annotations[`${ANNOTATION_PREFIX}ref`] = input.ref;
+  const nodeCache = nodeCacheSettings(input, rt, kind);
+  if (nodeCache) Object.assign(annotations, nodeCacheAnnotations(nodeCache));
   if (mode === 'pinned' && input.artifacts.length > 1) {
     annotations[`${ANNOTATION_PREFIX}files`] = JSON.stringify(input.artifacts.map((a) => ({ file: a.file, size: a.size, sha256: a.sha256 })));
   }
@@ -67,7 +70,7 @@ export function manifestSettings(input: ManifestInput): ManifestSettings {
     image: input.image ?? rt.image,
     copyImage: input.copyImage ?? AWS_CLI_IMAGE,
     runAsUser: input.runAsUser ?? 10001,
-    kind, runtime, mode, tag, replicas, gpus, versionPrefix, modelPrefix,
+    kind, runtime, mode, tag, replicas, gpus, versionPrefix, modelPrefix, nodeCache,
   };
 }
 

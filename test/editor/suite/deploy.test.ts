@@ -182,6 +182,35 @@ suite('deploy: manifest variants, A/B, apply to cluster', function () {
       assert.ok(!text.includes(keys.secretAccessKey) && !text.includes(b64(keys.secretAccessKey)), 'a key is in the document');
     });
 
+    test('generate manifest with the node cache: options, and the picker that offers it (emptyDir first) on S3', async () => {
+      const g = await run<Generated>('generateManifest', await tag('v2'), { kind: 'deployment', replicas: 8, nodeCache: {}, open: false });
+      assert.ok(g, `generate failed: ${api.lastNotice()?.message}`);
+      assert.match(g.yaml, /^# Deployment, runtime llama-cpp-cpu, node cache in \/var\/lib\/modelrepo\/cache \(hostPath\)$/m);
+      const objs = parseManifests(g.yaml);
+      const d = objs.find((o) => o.kind === 'Deployment')!;
+      assert.deepEqual(offlineProblems(objs, k8s), [`Deployment ${MODEL}: volume node-cache: hostPath`], 'hostPath is the only exception');
+      assert.match(d.metadata.annotations['modelrepo.io/pod-security'], /not allowed under baseline\/restricted/);
+      // The dialogs: every picker answered with its first item but "where the model is kept", whose items are kept.
+      type Pick = (items: readonly Obj[] | Thenable<readonly Obj[]>, options?: vscode.QuickPickOptions) => Thenable<Obj | undefined>;
+      const w = vscode.window as unknown as { showQuickPick: Pick };
+      const saved = w.showQuickPick;
+      let offered: Obj[] = [];
+      w.showQuickPick = async (items, options) => {
+        const list = await items;
+        if (/: where the model is kept$/.test(options?.placeHolder ?? '')) { offered = [...list]; return list[1]; }
+        return list[0];
+      };
+      let picked: Generated | undefined;
+      try {
+        picked = await run<Generated>('generateManifest', await tag('v2'));
+      } finally {
+        w.showQuickPick = saved;
+      }
+      assert.deepEqual(offered.map((o) => o.value), ['pod', 'host', 'pv']);
+      assert.match(String(offered[1].detail), /not allowed under baseline\/restricted/);
+      assert.ok(picked && /hostPath:/.test(picked.yaml), 'the hostPath choice reaches the manifest');
+    });
+
     test('A/B Deployment on a model: two tags with their replicas, two Deployments behind one Service', async () => {
       const g = await run<Generated>('abDeployment', await walk(api, S3, bucket, MODEL), { arms: [{ tag: 'v1', replicas: 3 }, { tag: 'v2', replicas: 1 }] });
       assert.ok(g?.document);

@@ -9,6 +9,7 @@ import type { Container, EnvVar, Probe, Volume, VolumeMount } from 'kubernetes-t
 import { CURRENT_MODEL } from '../followScript';
 import type { InferenceServicePredictor } from '../kserve';
 import { mebibytes } from '../k8sNames';
+import { cachedModelPath } from '../nodeCache';
 import { MODELS_DIR } from '../manifestInput';
 import type { ManifestInput, ManifestSettings } from '../manifestInput';
 import { containerSecurityContext, SHM_VOLUME, TMP_VOLUME } from '../podParts';
@@ -119,7 +120,7 @@ export function containerResources(s: ManifestSettings): Container['resources'] 
 
 /** The file a file runtime opens: the pinned file, the symlink the follow script writes, or the tag's symlink on NFS. */
 export function modelFilePath(s: ManifestSettings): string {
-  if (s.mode === 'pinned') return `${MODELS_DIR}/${s.modelFile}`;
+  if (s.mode === 'pinned') return cachedModelPath(s) ?? `${MODELS_DIR}/${s.modelFile}`;
   return s.input.location.kind === 'nfs' ? `${MODELS_DIR}/tags/${s.tag}` : `${MODELS_DIR}/${CURRENT_MODEL}`;
 }
 
