@@ -27,7 +27,7 @@ let work = '';
 function cli(args: readonly string[], extra: Record<string, string> = {}): Promise<Run> {
   const base = withoutKeys(/^(AWS_|MC_HOST_|S3_ENDPOINT|MODELREPO_|KUBECONFIG)/);
   const keys = env ? { AWS_ACCESS_KEY_ID: env.accessKeyId, AWS_SECRET_ACCESS_KEY: env.secretAccessKey, AWS_REGION: env.region } : {};
-  return run(process.execPath, [CLI, ...args, '--endpoint', env?.endpoint ?? ''], { cwd: work, env: { ...base, HOME: join(work, 'home'), ...keys, ...extra } });
+  return run(process.execPath, [CLI, ...args, '--endpoint', env?.endpoint ?? ''], { cwd: work, env: { ...base, HOME: join(work, 'home'), MODELREPO_CLUSTER_ENDPOINT: 'http://minio.model-storage:9000', ...keys, ...extra } });
 }
 const ref = (sel: string): string => `s3://${bucket}/team-a/tiny${sel}`;
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
