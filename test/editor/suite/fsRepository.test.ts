@@ -74,12 +74,12 @@ suite('folder repository: tree and commands', () => {
 
   test('model: a "Tags" group, then versions newest first, each described by its tags', async () => {
     const model = await walk(api, CONN, MODEL);
-    assert.equal(item(api, model).contextValue, 'model');
+    assert.equal(item(api, model).contextValue, 'model@fs');
     const children = await kids(api, model);
     assert.deepEqual(children.map((n) => labelOf(api, n)), ['Tags', V2, V1]);
-    assert.equal(item(api, children[0]).contextValue, 'tagsGroup');
+    assert.equal(item(api, children[0]).contextValue, 'tagsGroup@fs');
     const v2 = item(api, children[1]);
-    assert.equal(v2.contextValue, 'version:tagged');
+    assert.equal(v2.contextValue, 'version:tagged@fs');
     assert.deepEqual(String(v2.description).split(', ').sort(), ['latest', 'v2']);
     assert.equal(item(api, children[2]).description, 'v1');
   });
@@ -90,13 +90,13 @@ suite('folder repository: tree and commands', () => {
     assert.deepEqual([...byName.keys()], ['latest', 'v1', 'v2']);
     assert.equal(byName.get('latest')?.description, `latest -> v2 -> ${V2}/${F2}`);
     assert.equal(byName.get('v1')?.description, `v1 -> ${V1}/${F1}`);
-    assert.equal(byName.get('latest')?.contextValue, 'tag');
+    assert.equal(byName.get('latest')?.contextValue, 'tag@fs');
   });
 
   test('artifact: size as description, sha256 and time in the tooltip', async () => {
     const art = await walk(api, CONN, MODEL, V2, F2);
     const it = item(api, art);
-    assert.equal(it.contextValue, 'artifact');
+    assert.equal(it.contextValue, 'artifact@fs');
     assert.equal(it.description, '5.9 KiB');
     // the tooltip is resolved on hover (resolveTreeItem), so drawing the row reads no file
     const resolved = await api.resolveTreeItem(it, art, new vscode.CancellationTokenSource().token);
@@ -119,10 +119,10 @@ suite('folder repository: tree and commands', () => {
     const versions = (await kids(api, await walk(api, CONN, 'wip'))).filter((n) => n.kind === 'version');
     const pending = versions.find((n) => labelOf(api, n) === V2);
     assert.ok(pending, 'the pending version is not shown');
-    assert.equal(item(api, pending).contextValue, 'version:pending');
+    assert.equal(item(api, pending).contextValue, 'version:pending@fs');
     assert.equal(item(api, pending).description, 'upload incomplete');
     const gone = item(api, await walk(api, CONN, 'wip', 'Tags', 'gone'));
-    assert.equal(gone.contextValue, 'tag:broken');
+    assert.equal(gone.contextValue, 'tag:broken@fs');
     assert.match(String(gone.description), /^broken: /);
   });
 
@@ -256,11 +256,14 @@ suite('folder repository: tree and commands', () => {
     }
   });
 
-  test('copy S3 URI and share URL of an artifact in a folder repository', async () => {
+  test('copy S3 URI and copy presigned URL refuse a file of a folder repository, naming why', async () => {
     const art = await walk(api, CONN, MODEL, V2, F2);
-    assert.equal(await run('copyS3Uri', art), path.join(folder, MODEL, V2, F2));
-    const url = await run<string>('copyPresignedUrl', art, { expiresIn: 3600 });
-    assert.match(url ?? '', /^file:\/\//);
+    for (const [command, args] of [['copyS3Uri', {}], ['copyPresignedUrl', { expiresIn: 3600 }]] as const) {
+      assert.equal(await run(command, art, args), undefined, `${command} copied something`);
+      const n = api.lastNotice();
+      assert.equal(n?.code, 'InvalidRef', `${command}: ${n?.message}`);
+      assert.match(n?.message ?? '', /folder repository, not in S3/);
+    }
   });
 
   test('edit connection renames it in the tree', async () => {

@@ -113,7 +113,9 @@ suite('S3 repository on the real server: keys, tree, commands, errors', function
   });
 
   test('copy S3 URI names bucket, model, version and file', async () => {
-    assert.equal(await run('copyS3Uri', await walk(api, CONN, bucket, MODEL, V2, F2)), `s3://${bucket}/${MODEL}/${V2}/${F2}`);
+    const art = await walk(api, CONN, bucket, MODEL, V2, F2);
+    assert.equal(item(api, art).contextValue, 'artifact@s3', 'the menus offer the S3 actions on this marker');
+    assert.equal(await run('copyS3Uri', art), `s3://${bucket}/${MODEL}/${V2}/${F2}`);
   });
 
   test('download from S3 checks sha256', async () => {

@@ -79,12 +79,22 @@ suite('trust boundary: problems, refusals, tag warnings, deadlines, the log', ()
   });
 
   test('no context-menu action or drop is offered on them (and the menu check itself sees the usual ones)', () => {
-    assert.ok(menusFor('version').includes('modelRepository.deleteVersion'));
-    assert.ok(menusFor('artifact').includes('modelRepository.download'));
+    assert.ok(menusFor('version@fs').includes('modelRepository.deleteVersion'));
+    assert.ok(menusFor('artifact@fs').includes('modelRepository.download'));
     assert.deepEqual(menusFor('problem:version'), []);
     assert.deepEqual(menusFor('problem:artifact'), []);
     assert.equal(isDropTarget(problemVersion()), false, 'files dropped on it would be uploaded');
     assert.equal(isDropTarget(versionNode(place(), { model: MODEL, name: V1, state: 'complete', tags: [] })), true);
+  });
+
+  test('S3-only actions are offered on nodes of S3 connections only', () => {
+    const s3Only = ['modelRepository.copyS3Uri', 'modelRepository.copyPresignedUrl'];
+    for (const ctx of ['tag@s3', 'version:tagged@s3', 'artifact@s3']) assert.deepEqual(s3Only.filter((c) => menusFor(ctx).includes(c)), s3Only, ctx);
+    for (const ctx of ['tag@fs', 'version:tagged@fs', 'artifact@fs', 'model@fs', 'tagsGroup@fs', 'connection']) {
+      assert.deepEqual(s3Only.filter((c) => menusFor(ctx).includes(c)), [], ctx);
+    }
+    assert.ok(menusFor('artifact@fs').includes('modelRepository.download'), 'the other file actions are gone too');
+    assert.ok(menusFor('bucket').includes('modelRepository.copyS3Uri'));
   });
 
   test('commands refuse them with an Unsafe error naming the problem', async () => {
