@@ -2,6 +2,7 @@
 // tag) and telling the user about a lost compare-and-swap (who moved the tag, to what, when).
 import * as vscode from 'vscode';
 import { isRepoError, type RepoError } from '../core/errors';
+import { formatChainAfterTag } from '../core/links';
 import { compareVersions } from '../core/names';
 import type { Repository } from '../core/repository';
 import type { TagNode } from '../tree/nodes';
@@ -18,7 +19,7 @@ export async function pickTarget(repo: Repository, model: string, action: string
     })),
     { label: 'Tags', kind: vscode.QuickPickItemKind.Separator },
     ...tags.filter((t) => t.name !== exclude?.tag).map((t) => ({
-      label: `$(tag) ${t.name}`, description: t.resolved?.chain.join(' -> ') ?? t.problem, value: t.name,
+      label: `$(tag) ${t.name}`, description: t.resolved ? formatChainAfterTag(t.resolved.chain) : t.problem, value: t.name,
     })),
   ];
   const picked = await vscode.window.showQuickPick(items, { placeHolder: `Point the tag at a version, a file or another tag of ${model}` });

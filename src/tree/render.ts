@@ -6,6 +6,7 @@
 // no menu matches: it is shown (warning icon, the escaped name the core gave, the problem) and nothing
 // can be run on it.
 import * as vscode from 'vscode';
+import { formatChainAfterTag } from '../core/links';
 import { formatBytes } from '../vscode/progress';
 import type { TreeNode } from './nodes';
 
@@ -86,7 +87,7 @@ export function renderNode(node: TreeNode): vscode.TreeItem {
       const broken = !t.resolved;
       const it = item(t.name, C.None, node.id, (broken ? 'tag:broken' : 'tag') + storageMark(node), broken ? 'warning' : 'tag',
         broken ? 'list.warningForeground' : undefined);
-      it.description = t.resolved ? t.resolved.chain.join(' -> ') : `broken: ${t.problem ?? 'does not resolve'}`;
+      it.description = t.resolved ? formatChainAfterTag(t.resolved.chain) : `broken: ${t.problem ?? 'does not resolve'}`;
       it.tooltip = md([`**${t.model}:${t.name}**`, `Link: \`${t.target}\``,
         t.resolved ? `Resolves to ${t.resolved.version}${t.resolved.file ? `/${t.resolved.file}` : ''}` : `Broken: ${t.problem ?? ''}`]);
       return it;

@@ -88,8 +88,8 @@ suite('folder repository: tree and commands', () => {
     const tags = await kids(api, await walk(api, CONN, MODEL, 'Tags'));
     const byName = new Map(tags.map((t) => [labelOf(api, t), item(api, t)]));
     assert.deepEqual([...byName.keys()], ['latest', 'v1', 'v2']);
-    assert.equal(byName.get('latest')?.description, `latest -> v2 -> ${V2}/${F2}`);
-    assert.equal(byName.get('v1')?.description, `v1 -> ${V1}/${F1}`);
+    assert.equal(byName.get('latest')?.description, `-> v2 -> ${V2}/${F2}`);
+    assert.equal(byName.get('v1')?.description, `-> ${V1}/${F1}`);
     assert.equal(byName.get('latest')?.contextValue, 'tag@fs');
   });
 
