@@ -3,10 +3,11 @@
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { formatBytes } from '../core/format';
 import { nameProblem, todayVersion } from '../core/names';
 import type { VersionManifest } from '../core/layout';
 import { asNode, isModelScoped, modelNode, type ModelNode } from '../tree/nodes';
-import { TransferReporter, formatBytes, withCancellableProgress } from '../vscode/progress';
+import { TransferReporter, withCancellableProgress } from '../vscode/progress';
 import { ask } from './input';
 import { cancelled, options, pickRoot, usable } from './pick';
 import type { Services } from './services';

@@ -6,8 +6,8 @@
 // no menu matches: it is shown (warning icon, the escaped name the core gave, the problem) and nothing
 // can be run on it.
 import * as vscode from 'vscode';
+import { formatBytes } from '../core/format';
 import { formatChainAfterTag } from '../core/links';
-import { formatBytes } from '../vscode/progress';
 import type { TreeNode } from './nodes';
 
 const C = vscode.TreeItemCollapsibleState;
