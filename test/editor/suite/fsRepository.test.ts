@@ -4,6 +4,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { formatBytes } from '../../../src/core/format';
 import { pendingKey, tagKey, type VersionManifest } from '../../../src/core/layout';
 import { Repository } from '../../../src/core/repository';
 import { createFsStorage } from '../../../src/core/storage/fsStorage';
@@ -139,14 +140,18 @@ suite('folder repository: tree and commands', () => {
     assert.deepEqual((await kids(api, model)).map((n) => labelOf(api, n)).slice(0, 2), ['Tags', '2024-05-01']);
   });
 
-  test('upload of a folder onto the repository creates a new model, subfolders kept', async () => {
+  test('upload of a folder onto the repository creates a new model, subfolders kept, .git left out of files and total', async () => {
     const src = scratch('upload-dir');
     makeFile(src, 'model.safetensors');
     makeFile(path.join(src, 'tokenizer'), 'tokenizer.json', 200);
+    makeFile(path.join(src, '.git', 'objects'), 'pack', 60_000);
     const conn = await walk(api, CONN);
     const manifest = await run<VersionManifest>('upload', conn, { paths: [src], version: '1.0.0', model: 'tiny-bert' });
     assert.ok(manifest);
     assert.deepEqual(manifest.files.map((f) => f.name).sort(), ['model.safetensors', 'tokenizer/tokenizer.json']);
+    // the progress total is logged as the upload starts: the bytes sent, not those of .git
+    const sent = formatBytes(manifest.files.reduce((n, f) => n + f.size, 0));
+    assert.ok(api.logLines().some((l) => l.includes(`uploading 1 path(s), ${sent}, to tiny-bert@1.0.0`)), `no log line with the total ${sent}`);
     await run('refresh', conn);
     assert.ok((await kids(api, await walk(api, CONN))).some((n) => labelOf(api, n) === 'tiny-bert'));
   });
