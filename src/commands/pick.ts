@@ -5,7 +5,7 @@
 import * as vscode from 'vscode';
 import { RepoError } from '../core/errors';
 import {
-  asNode, connectionNode, hasProblem, isModelScoped, modelNode, versionNode,
+  asNode, bucketNode, connectionNode, hasProblem, isModelScoped, modelNode, versionNode,
   type ArtifactNode, type ConnectionNode, type ModelNode, type RootNode, type TagNode, type TreeNode, type VersionNode,
 } from '../tree/nodes';
 import { renderNode } from '../tree/render';
@@ -96,9 +96,7 @@ export async function pickRoot(s: Services, node: unknown, action: string): Prom
   if (n?.kind === 'connection' && n.connKind === 'fs') return n;
   if (n && isModelScoped(n)) {
     const p = usable(n, action).place;
-    return p.bucket !== undefined
-      ? { kind: 'bucket', id: `b:${p.connectionId}/${p.bucket}`, place: { connectionId: p.connectionId, bucket: p.bucket } }
-      : connectionNode(s.repos.connection(p.connectionId), '');
+    return p.bucket !== undefined ? bucketNode(p.connectionId, p.bucket) : connectionNode(s.repos.connection(p.connectionId), '');
   }
   const conn = n?.kind === 'connection' ? n : await pickConnection(s, undefined, action);
   if (conn.connKind === 'fs') return conn;

@@ -8,6 +8,7 @@ import type { Log } from '../vscode/log';
 import type { MetadataStore } from '../vscode/metadataStore';
 import type { Repositories } from '../vscode/repositories';
 import { childrenOf, loadMoreModels, type TreeState } from './children';
+import { isWithin } from './ids';
 import type { ModelNode, RootNode, TreeNode } from './nodes';
 import { parentOf, rootOf } from './parents';
 import { renderNode } from './render';
@@ -92,7 +93,7 @@ export class ModelTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
       return;
     }
     const nodeId = typeof node === 'string' ? node : node.id;
-    for (const id of [...this.state.pages.keys()]) if (id === nodeId || id.startsWith(`${nodeId}/`)) this.state.pages.delete(id);
+    for (const id of [...this.state.pages.keys()]) if (isWithin(id, nodeId)) this.state.pages.delete(id);
     this.changed.fire(this.known.get(nodeId));
   }
 
