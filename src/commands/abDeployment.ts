@@ -53,7 +53,7 @@ async function askArms(s: Services, m: ModelNode): Promise<AbArmArgs[]> {
 
 export async function abDeployment(s: Services, node: unknown, raw: unknown): Promise<AbResult> {
   const a = options<AbArgs>(raw);
-  const scripted = raw !== undefined && options(raw) === raw;
+  const scripted = a.nonInteractive === true;
   const m = await pickModel(s, asNode(node), ACTION);
   const arms = a.arms ?? (scripted ? undefined : await askArms(s, m));
   if (!arms || arms.length < 2) throw new RepoError('Config', ACTION, m.model, 'give two arms: [{ tag, replicas }, { tag, replicas }]');

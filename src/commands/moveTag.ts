@@ -11,8 +11,9 @@ export interface MoveTagArgs {
   readonly target?: string;
   /** The link text (or resolved form) the caller saw; default: the node's. */
   readonly expect?: string;
-  /** Tests: retry at once against the current state instead of asking. */
-  readonly retryOnConflict?: boolean;
+  /** When someone moved the tag meanwhile: 'report' (default) says who and offers Refresh and Retry;
+   *  'retry' moves it again at once, against where it points now. */
+  readonly onConflict?: 'report' | 'retry';
 }
 
 const ACTION = 'move tag';
@@ -34,9 +35,9 @@ export async function moveTag(s: Services, node: unknown, raw: unknown): Promise
         // may run after the user clicked "Refresh and Retry": a fresh lease, not the repository above
         const fresh = (await s.repos.use(t.place, ({ repo: r }) => r.listTags(t.model))).find((x) => x.name === t.info.name);
         const freshNode = fresh ? tagNode(t.place, fresh) : t;
-        if (a.retryOnConflict) return moveTag(s, freshNode, { target, expect: fresh?.target ?? current });
+        if (a.onConflict === 'retry') return moveTag(s, freshNode, { target, expect: fresh?.target ?? current });
         return vscode.commands.executeCommand<TagInfo | undefined>('modelRepository.moveTag', freshNode, { target });
-      }, a.retryOnConflict);
+      }, a.onConflict === 'retry');
     }
   });
 }

@@ -174,7 +174,7 @@ suite('folder repository: tree and commands', () => {
     assert.equal(notice?.code, 'Conflict');
     assert.match(notice?.message ?? '', /alice@test/);
     assert.equal((await repo.resolve({ model: MODEL, tag: 'latest' })).version, V1, 'the losing move must not land');
-    const won = await run<TagInfo>('moveTag', latest, { target: '2024-05-01', retryOnConflict: true });
+    const won = await run<TagInfo>('moveTag', latest, { target: '2024-05-01', onConflict: 'retry' });
     assert.ok(won);
     assert.equal((await repo.resolve({ model: MODEL, tag: 'latest' })).version, '2024-05-01');
   });
@@ -184,24 +184,24 @@ suite('folder repository: tree and commands', () => {
     assert.ok(records);
     assert.deepEqual(records.map((r) => r.op), ['create', 'move', 'move']);
     assert.equal(records[1].who, 'alice@test');
-    await run('rollbackTag', await tagNode('latest'), {});
+    await run('rollbackTag', await tagNode('latest'), { nonInteractive: true });
     assert.equal((await repo.resolve({ model: MODEL, tag: 'latest' })).version, V1);
     assert.equal((await repo.history(MODEL, 'latest')).length, 4);
   });
 
   test('delete tag', async () => {
-    assert.ok(await run('deleteTag', await tagNode('staging'), { confirm: true }));
+    assert.ok(await run('deleteTag', await tagNode('staging'), { nonInteractive: true }));
     assert.equal(await tagTarget('staging'), undefined);
   });
 
   test('delete version is refused while a tag points at it, then works once untagged', async () => {
     const v1 = await walk(api, CONN, MODEL, V1);
-    assert.equal(await run('deleteVersion', v1, { confirm: true }), undefined);
+    assert.equal(await run('deleteVersion', v1, { nonInteractive: true }), undefined);
     assert.equal(api.lastNotice()?.code, 'InUse');
     assert.match(api.lastNotice()?.message ?? '', /Cannot delete version/);
     assert.ok(fs.existsSync(path.join(folder, MODEL, V1, F1)), 'a tagged version was deleted');
     const fresh = await walk(api, CONN, MODEL, '2024-05-01');
-    assert.equal(await run('deleteVersion', fresh, { confirm: true }), true);
+    assert.equal(await run('deleteVersion', fresh, { nonInteractive: true }), true);
     assert.ok(!(await repo.listVersions(MODEL)).some((v) => v.name === '2024-05-01'));
   });
 
@@ -223,7 +223,7 @@ suite('folder repository: tree and commands', () => {
 
   test('generate manifest: an untitled YAML document with a Pod mounting the folder over NFS', async () => {
     const g = await run<{ yaml: string; document: vscode.TextDocument }>('generateManifest', await tagNode('v2'),
-      { nfsServer: 'nfs.test.lan', nfsPath: '/export/models', namespace: 'inference' });
+      { nfsServer: 'nfs.test.lan', nfsPath: '/export/models', namespace: 'inference', nonInteractive: true });
     assert.ok(g);
     assert.equal(g.document.languageId, 'yaml');
     assert.equal(g.document.isUntitled, true);
@@ -249,7 +249,7 @@ suite('folder repository: tree and commands', () => {
     process.env.KUBECONFIG = file; // the extension runs in this same extension host process
     try {
       const g = await run<{ yaml: string; context?: string; namespace?: string }>('generateManifest', await tagNode('v2'),
-        { nfsServer: 'nfs.test.lan', open: false });
+        { nfsServer: 'nfs.test.lan', open: false, nonInteractive: true });
       assert.ok(g);
       assert.equal(g.context, 'kind-models');
       assert.equal(g.namespace, 'ml-serving');

@@ -44,7 +44,7 @@ suite('S3 repository on the real server: keys, tree, commands, errors', function
     repo = await seedChapter(await openStorage(s3Config(env, bucket)));
     const id = await run<string>('addS3Connection', undefined, {
       name: CONN, endpoint: env.endpoint, region: env.region, bucketFilter: bucket,
-      accessKeyId: env.accessKeyId, secretAccessKey: env.secretAccessKey,
+      accessKeyId: env.accessKeyId, secretAccessKey: env.secretAccessKey, nonInteractive: true,
     });
     assert.ok(id, 'addS3Connection returned no id');
     ids.push(id);
@@ -129,7 +129,7 @@ suite('S3 repository on the real server: keys, tree, commands, errors', function
 
   test('generated YAML: a Secret with placeholder keys and a Pod that copies the pinned file', async () => {
     const g = await run<{ yaml: string; document: vscode.TextDocument }>('generateManifest',
-      await walk(api, CONN, bucket, MODEL, 'Tags', 'v2'), { namespace: 'models' });
+      await walk(api, CONN, bucket, MODEL, 'Tags', 'v2'), { namespace: 'models', nonInteractive: true });
     assert.ok(g);
     const text = g.document.getText();
     assert.equal(g.document.languageId, 'yaml');
@@ -141,14 +141,14 @@ suite('S3 repository on the real server: keys, tree, commands, errors', function
   });
 
   test('delete version is refused while tagged (S3)', async () => {
-    assert.equal(await run('deleteVersion', await walk(api, CONN, bucket, MODEL, V2), { confirm: true }), undefined);
+    assert.equal(await run('deleteVersion', await walk(api, CONN, bucket, MODEL, V2), { nonInteractive: true }), undefined);
     assert.equal(api.lastNotice()?.code, 'InUse');
     assert.ok((await repo.listVersions(MODEL)).some((v) => v.name === V2));
   });
 
   test('a wrong secret key shows as an error node; fixing the keys brings the buckets back', async () => {
     const id = await run<string>('addS3Connection', undefined, {
-      name: 's3-wrong-key', endpoint: env?.endpoint, bucketFilter: bucket, accessKeyId: env?.accessKeyId, secretAccessKey: 'not-the-secret-key',
+      name: 's3-wrong-key', endpoint: env?.endpoint, bucketFilter: bucket, accessKeyId: env?.accessKeyId, secretAccessKey: 'not-the-secret-key', nonInteractive: true,
     });
     assert.ok(id);
     ids.push(id);
@@ -171,7 +171,7 @@ suite('S3 repository on the real server: keys, tree, commands, errors', function
 
   test('a server that is down shows as an error node', async () => {
     const id = await run<string>('addS3Connection', undefined, {
-      name: 's3-down', endpoint: 'http://127.0.0.1:9', accessKeyId: 'x', secretAccessKey: 'y-secret',
+      name: 's3-down', endpoint: 'http://127.0.0.1:9', accessKeyId: 'x', secretAccessKey: 'y-secret', nonInteractive: true,
     });
     assert.ok(id);
     ids.push(id);

@@ -101,8 +101,8 @@ suite('trust boundary: problems, refusals, tag warnings, deadlines, the log', ()
     const dest = scratch('trust-down');
     const cases: [string, TreeNode, object][] = [
       ['download', problemFile(), { dest }], ['copyS3Uri', problemFile(), {}], ['copyPresignedUrl', problemFile(), { expiresIn: 60 }],
-      ['generateManifest', problemFile(), { open: false, nfsServer: 'nfs.test.lan' }],
-      ['deleteVersion', problemVersion(), { confirm: true }], ['createTag', problemVersion(), { tag: 'x' }],
+      ['generateManifest', problemFile(), { open: false, nfsServer: 'nfs.test.lan', nonInteractive: true }],
+      ['deleteVersion', problemVersion(), { nonInteractive: true }], ['createTag', problemVersion(), { tag: 'x' }],
       ['showVersionDetails', problemVersion(), { open: false }], ['upload', problemVersion(), { paths: [folder], version: 'v9' }],
     ];
     for (const [command, node, args] of cases) {
@@ -179,7 +179,7 @@ suite('trust boundary: problems, refusals, tag warnings, deadlines, the log', ()
       const n = api.lastNotice();
       assert.equal(n?.severity, 'warning');
       assert.match(n?.message ?? '', new RegExp(`^Moved tag v1 of ${MODEL} to ${V2}, but: `));
-      assert.equal(await run('deleteTag', await child(api, await walk(api, CONN, MODEL, 'Tags'), 'v1'), { confirm: true }), true);
+      assert.equal(await run('deleteTag', await child(api, await walk(api, CONN, MODEL, 'Tags'), 'v1'), { nonInteractive: true }), true);
       assert.equal(api.lastNotice()?.severity, 'warning');
     } finally {
       fs.rmSync(blocked, { force: true });
@@ -192,7 +192,7 @@ suite('trust boundary: problems, refusals, tag warnings, deadlines, the log', ()
     const props = pkg.contributes.configuration.properties;
     assert.deepEqual(['connect', 'firstByte', 'stall'].map((k) => props[`modelRepository.timeouts.${k}`]?.default), [10, 30, 30]);
     for (const k of ['connect', 'firstByte', 'stall']) assert.match(props[`modelRepository.timeouts.${k}`].markdownDescription, /^Seconds /);
-    const s3 = await run<string>('addS3Connection', undefined, { name: 'trust-timeouts', endpoint: 'http://127.0.0.1:9', accessKeyId: 'k', secretAccessKey: 'trust-secret-1' });
+    const s3 = await run<string>('addS3Connection', undefined, { name: 'trust-timeouts', endpoint: 'http://127.0.0.1:9', accessKeyId: 'k', secretAccessKey: 'trust-secret-1', nonInteractive: true });
     assert.ok(s3);
     const cfg = vscode.workspace.getConfiguration('modelRepository');
     try {
