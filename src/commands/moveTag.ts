@@ -5,15 +5,12 @@ import type { TagInfo } from '../core/types';
 import { modelNode, tagNode, type TagNode } from '../tree/nodes';
 import { options, pickTag } from './pick';
 import type { Services } from './services';
-import { onConflict, pickTarget, tagWarning } from './tagTargets';
+import { onConflict, pickTarget, tagWarning, type ConflictChoice } from './tagTargets';
 
-export interface MoveTagArgs {
+export interface MoveTagArgs extends ConflictChoice {
   readonly target?: string;
   /** The link text (or resolved form) the caller saw; default: the node's. */
   readonly expect?: string;
-  /** When someone moved the tag meanwhile: 'report' (default) says who and offers Refresh and Retry;
-   *  'retry' moves it again at once, against where it points now. */
-  readonly onConflict?: 'report' | 'retry';
 }
 
 const ACTION = 'move tag';

@@ -7,15 +7,13 @@ import { asNode, modelNode } from '../tree/nodes';
 import type { NonInteractive } from './input';
 import { cancelled, options, pickModel, pickTag } from './pick';
 import type { Services } from './services';
-import { onConflict, tagWarning } from './tagTargets';
+import { onConflict, tagWarning, type ConflictChoice } from './tagTargets';
 
-export interface RollbackArgs extends NonInteractive {
+export interface RollbackArgs extends NonInteractive, ConflictChoice {
   /** Tag name when the node is a model (history entries of deleted tags). */
   readonly tag?: string;
   /** Target to restore; default: the target before the last move (asked, unless nonInteractive). */
   readonly to?: string;
-  /** As moveTag's: 'report' (default) or 'retry' at once against where the tag points now. */
-  readonly onConflict?: 'report' | 'retry';
 }
 
 const ACTION = 'roll back tag';

@@ -49,6 +49,12 @@ export function conflictText(err: RepoError, verb: string, tag: string, model: s
 
 export const REFRESH_AND_RETRY = 'Refresh and Retry';
 
+/** What a tag change does when someone moved the tag meanwhile: 'report' (default) says who and offers
+ *  Refresh and Retry; 'retry' changes it again at once, against where it points now. */
+export interface ConflictChoice {
+  readonly onConflict?: 'report' | 'retry';
+}
+
 /** The `warning` of a tag change that landed but left something undone (its history record was not
  *  written): a warning to the user and the log, not an error, since the tag did move. */
 export function tagWarning(s: Services, result: unknown, landed: string): void {
