@@ -1,18 +1,6 @@
-// Small text formatters shared by the commands (sizes in binary units, durations, tables).
-
-const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
-
-/** 5733781120 -> '5.3 GiB'; 512 -> '512 B'. */
-export function formatBytes(n: number): string {
-  if (!Number.isFinite(n) || n < 0) return '?';
-  let v = n;
-  let u = 0;
-  while (v >= 1024 && u < UNITS.length - 1) {
-    v /= 1024;
-    u++;
-  }
-  return u === 0 ? `${n} B` : `${v < 10 ? v.toFixed(1) : v.toFixed(v < 100 ? 1 : 0)} ${UNITS[u]}`;
-}
+// Small text formatters shared by the commands (durations, tables). Sizes are the core's formatBytes,
+// offered here too so that the commands find every formatter in one module.
+export { formatBytes } from '../core/format';
 
 /** Seconds -> '4.2s', '42s', '3m05s', '2h07m'. */
 export function formatDuration(seconds: number): string {

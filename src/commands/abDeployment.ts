@@ -4,6 +4,7 @@
 // connection's keys from memory (the same path as "Apply to Cluster").
 import * as vscode from 'vscode';
 import { RepoError } from '../core/errors';
+import { formatChainAfterTag } from '../core/links';
 import { toYaml } from '../core/manifests/toYaml';
 import { asNode } from '../tree/nodes';
 import type { ModelNode } from '../tree/nodes';
@@ -41,7 +42,7 @@ async function askArms(s: Services, m: ModelNode): Promise<AbArmArgs[]> {
   const arms: AbArmArgs[] = [];
   for (const [i, which, replicas] of [[0, 'first (e.g. stable)', '3'], [1, 'second (e.g. canary)', '1']] as const) {
     const items = tags.filter((t) => !arms.some((x) => x.tag === t.name))
-      .map((t) => ({ label: `$(tag) ${t.name}`, description: t.resolved?.chain.join(' -> '), tag: t.name }));
+      .map((t) => ({ label: `$(tag) ${t.name}`, description: t.resolved && formatChainAfterTag(t.resolved.chain), tag: t.name }));
     const picked = await vscode.window.showQuickPick(items, { placeHolder: `A/B for ${m.model}: the ${which} tag`, ignoreFocusOut: true });
     if (!picked) throw cancelled(ACTION, m.model);
     const count = await ask(ACTION, { prompt: `A/B for ${m.model}: replicas for ${picked.tag} (arm ${i + 1})`, value: replicas, validateInput: wholeNumber });
@@ -52,7 +53,7 @@ async function askArms(s: Services, m: ModelNode): Promise<AbArmArgs[]> {
 
 export async function abDeployment(s: Services, node: unknown, raw: unknown): Promise<AbResult> {
   const a = options<AbArgs>(raw);
-  const scripted = raw !== undefined && options(raw) === raw;
+  const scripted = a.nonInteractive === true;
   const m = await pickModel(s, asNode(node), ACTION);
   const arms = a.arms ?? (scripted ? undefined : await askArms(s, m));
   if (!arms || arms.length < 2) throw new RepoError('Config', ACTION, m.model, 'give two arms: [{ tag, replicas }, { tag, replicas }]');

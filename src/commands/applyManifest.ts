@@ -8,15 +8,13 @@ import { asNode } from '../tree/nodes';
 import { runKubectlInTerminal } from '../vscode/kubectlTerminal';
 import { kubectlPath } from '../vscode/settings';
 import { generateManifest, generatedContexts } from './generateManifest';
-import { confirm } from './input';
+import { confirm, type NonInteractive } from './input';
 import { options } from './pick';
 import type { Services } from './services';
 
-export interface ApplyArgs {
+export interface ApplyArgs extends NonInteractive {
   readonly yaml?: string;
   readonly context?: string;
-  /** Tests: skip the confirmation. */
-  readonly confirm?: boolean;
 }
 
 export interface ApplyResult {
@@ -45,11 +43,11 @@ export async function applyManifest(s: Services, node: unknown, raw: unknown): P
   }
   if (yaml === undefined) {
     if (!asNode(node) && !editor) throw new RepoError('NotFound', ACTION, 'the active editor', 'open a YAML document or run this on a tag, version or file');
-    const g = await generateManifest(s, node, undefined);
+    const g = await generateManifest(s, node, a.nonInteractive ? { nonInteractive: true } : undefined);
     yaml = g.yaml;
     context ??= g.context;
   }
-  if (!a.confirm) {
+  if (a.nonInteractive !== true) {
     await confirm(ACTION, `Apply this YAML with kubectl${context ? ` to context ${context}` : ''}?`,
       'kubectl runs in a terminal of its own, where you see its output.', 'Apply');
   }

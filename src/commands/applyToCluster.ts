@@ -14,16 +14,14 @@ import { withCancellableProgress } from '../vscode/progress';
 import type { DeployArgs } from './deployChoices';
 import { planSingle } from './deployPlan';
 import type { Plan } from './deployPlan';
-import { confirm } from './input';
+import { confirm, type NonInteractive } from './input';
 import { options, pickRef } from './pick';
 import type { Services } from './services';
 
-export interface ApplyArgs extends DeployArgs {
+export interface ApplyArgs extends DeployArgs, NonInteractive {
   readonly name?: string;
   /** Kubeconfig file; default $KUBECONFIG (first file), else ~/.kube/config. */
   readonly kubeconfig?: string;
-  /** true: no confirmation (tests, scripts). */
-  readonly confirm?: boolean;
   /** Watch the pods afterwards (default true) for at most waitMs (default 10 minutes). */
   readonly wait?: boolean;
   readonly waitMs?: number;
@@ -45,7 +43,7 @@ const ACTION = 'apply to cluster';
 
 export async function applyToCluster(s: Services, node: unknown, raw: unknown): Promise<AppliedPlan> {
   const a = options<ApplyArgs>(raw);
-  const scripted = raw !== undefined && options(raw) === raw;
+  const scripted = a.nonInteractive === true;
   const n = await pickRef(s, node, ACTION);
   const plan = await planSingle(s, n, a, { action: ACTION, keys: 'real', scripted, askContext: true, ...(a.name ? { name: a.name } : {}) });
   return applyPlan(s, plan, a);
@@ -57,7 +55,7 @@ const describeObject = (o: { kind?: string; metadata?: { name?: string } }): str
 export async function applyPlan(s: Services, plan: Plan, a: ApplyArgs): Promise<AppliedPlan> {
   const { context, namespace } = plan.target;
   const where = `${context ? `context ${context}` : "the kubeconfig's current context"}${namespace ? `, namespace ${namespace}` : ''}`;
-  if (a.confirm !== true) {
+  if (a.nonInteractive !== true) {
     const objects = plan.objects.map((o) => describeObject(o as { kind?: string })).join(', ');
     await confirm(ACTION, `Apply ${plan.title} to ${where}?`,
       `${objects}. Server-side apply (field manager modelrepo)${plan.realKeys ? `; the Secret gets the keys of connection ${plan.connectionName} straight from SecretStorage, never written to a file` : ''}.`,

@@ -1,11 +1,11 @@
-// Copies a presigned URL for one file (S3: a GET that works without keys until it expires; a folder
-// repository gives a file:// URL). The user picks the expiry; 7 days is S3's limit for SigV4.
+// Copies a presigned URL for one file: a GET that works without keys until it expires. S3 connections
+// only: a node in a folder repository is refused. The user picks the expiry; 7 days is S3's limit for SigV4.
 // The URL is a bearer credential until it expires: it goes to the clipboard (or, where the browser
 // refuses clipboard access, into the notification), never into the log.
 import * as vscode from 'vscode';
 import { RepoError } from '../core/errors';
 import { copyText } from './input';
-import { cancelled, options, pickRef } from './pick';
+import { cancelled, inS3, options, pickRef } from './pick';
 import type { Services } from './services';
 
 export const EXPIRIES = [
@@ -19,7 +19,7 @@ const ACTION = 'copy presigned URL for';
 
 export async function copyPresignedUrl(s: Services, node: unknown, raw: unknown): Promise<string> {
   const a = options<{ expiresIn: number }>(raw);
-  const n = await pickRef(s, node, ACTION);
+  const n = await pickRef(s, await inS3(s, node, ACTION), ACTION);
   return s.repos.use(n.place, async ({ repo }) => {
     let version: string;
     let file: string;

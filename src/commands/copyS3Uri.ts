@@ -1,17 +1,18 @@
-// Copies where a node lives: `s3://bucket/prefix/model/version/file` (or the path in a folder repository).
+// Copies where a node lives: `s3://bucket/prefix/model/version/file`. S3 connections only: a node in a
+// folder repository is refused (its menus do not offer the command).
 import * as vscode from 'vscode';
 import { RepoError } from '../core/errors';
 import { artifactKey, modelPrefix, tagKey, versionPrefix } from '../core/layout';
-import { asNode, placeOf } from '../tree/nodes';
+import { placeOf } from '../tree/nodes';
 import { copyText } from './input';
-import { pickRef, usable } from './pick';
+import { inS3, pickRef } from './pick';
 import type { Services } from './services';
 
 const ACTION = 'copy S3 URI of';
 
 export async function copyS3Uri(s: Services, node: unknown): Promise<string> {
-  const given = asNode(node);
-  const n = given && ['bucket', 'model', 'tagsGroup', 'version', 'tag', 'artifact'].includes(given.kind) ? usable(given, ACTION) : await pickRef(s, node, ACTION);
+  const start = await inS3(s, node, ACTION);
+  const n = ['bucket', 'model', 'tagsGroup', 'version', 'tag', 'artifact'].includes(start.kind) ? start : await pickRef(s, start, ACTION);
   const place = placeOf(n);
   if (!place) throw new RepoError('InvalidRef', ACTION, n.id, 'this node has no location');
   let key: string;

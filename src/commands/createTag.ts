@@ -4,7 +4,7 @@ import * as vscode from 'vscode';
 import { isRepoError } from '../core/errors';
 import { nameProblem } from '../core/names';
 import type { TagInfo } from '../core/types';
-import { asNode, modelNode } from '../tree/nodes';
+import { asNode, modelNode, tagNode } from '../tree/nodes';
 import { ask } from './input';
 import { options, pickModel } from './pick';
 import type { Services } from './services';
@@ -40,7 +40,7 @@ export async function createTag(s: Services, node: unknown, raw: unknown): Promi
           `Tag ${tag} of ${model.model} exists already${current ? ` (${current.target})` : ''}.`, move);
         if (choice === move && current) {
           return (await vscode.commands.executeCommand<TagInfo>('modelRepository.moveTag',
-            { kind: 'tag', id: `${model.id}/t:${tag}`, place: model.place, model: model.model, info: current }, { target })) as TagInfo;
+            tagNode(model.place, current), { target })) as TagInfo;
         }
       }
       throw err;

@@ -1,6 +1,6 @@
 // Deletes a tag (after a modal confirmation from the UI), only if it still points where the user saw it.
 import { modelNode } from '../tree/nodes';
-import { confirm } from './input';
+import { confirm, type NonInteractive } from './input';
 import { options, pickTag } from './pick';
 import type { Services } from './services';
 import { onConflict, tagWarning } from './tagTargets';
@@ -8,9 +8,9 @@ import { onConflict, tagWarning } from './tagTargets';
 const ACTION = 'delete tag';
 
 export async function deleteTag(s: Services, node: unknown, raw: unknown): Promise<boolean> {
-  const a = options<{ confirm: boolean; expect: string }>(raw);
+  const a = options<NonInteractive & { expect: string }>(raw);
   const t = await pickTag(s, node, ACTION);
-  if (!a.confirm) {
+  if (a.nonInteractive !== true) {
     await confirm(ACTION, `Delete tag ${t.info.name} of ${t.model}?`,
       `It points at ${t.info.target}. The version stays; the move is kept in the tag's history.`, 'Delete Tag');
   }

@@ -1,16 +1,16 @@
 // Deletes a version and its files after a modal confirmation. The core refuses (InUse, naming the
 // tags) while a tag resolves into the version, so a running deployment's file never disappears.
 import { modelNode } from '../tree/nodes';
-import { confirm } from './input';
+import { confirm, type NonInteractive } from './input';
 import { options, pickVersion } from './pick';
 import type { Services } from './services';
 
 const ACTION = 'delete version';
 
 export async function deleteVersion(s: Services, node: unknown, raw: unknown): Promise<boolean> {
-  const a = options<{ confirm: boolean }>(raw);
+  const a = options<NonInteractive>(raw);
   const v = await pickVersion(s, node, ACTION);
-  if (!a.confirm) {
+  if (a.nonInteractive !== true) {
     const tags = v.info.tags.length ? ` Tags point at it (${v.info.tags.join(', ')}): move or delete them first.` : '';
     await confirm(ACTION, `Delete ${v.model}@${v.info.name} and its files?`, `This cannot be undone.${tags}`, 'Delete Version');
   }

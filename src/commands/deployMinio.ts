@@ -12,18 +12,17 @@ import { CHAPTER_HELM_VALUES, minioSettings } from '../core/manifests/minioSetti
 import { withCancellableProgress } from '../vscode/progress';
 import { chooseTarget } from './deployChoices';
 import { ask, confirm } from './input';
+import type { NonInteractive } from './input';
 import { options } from './pick';
 import type { Services } from './services';
 
-export interface DeployMinioArgs {
+export interface DeployMinioArgs extends NonInteractive {
   readonly namespace?: string;
   readonly size?: string;
   /** '' or undefined: the cluster's default storage class. */
   readonly storageClass?: string;
   readonly context?: string;
   readonly kubeconfig?: string;
-  /** true: no confirmation (tests, scripts). */
-  readonly confirm?: boolean;
   readonly waitMs?: number;
   readonly pollMs?: number;
   readonly open?: boolean;
@@ -38,7 +37,7 @@ const ACTION = 'deploy MinIO to cluster';
 
 export async function deployMinioCommand(s: Services, _node: unknown, raw: unknown): Promise<DeployedMinio> {
   const a = options<DeployMinioArgs>(raw);
-  const scripted = raw !== undefined && options(raw) === raw;
+  const scripted = a.nonInteractive === true;
   const namespace = a.namespace ?? await ask(ACTION, {
     title: 'Deploy MinIO (1/3)', prompt: 'Namespace', value: CHAPTER_HELM_VALUES.namespace,
     validateInput: (v) => (isDnsLabel(v) ? undefined : 'a DNS label: a-z, 0-9 and -, at most 63 characters'),
@@ -55,7 +54,7 @@ export async function deployMinioCommand(s: Services, _node: unknown, raw: unkno
   minioSettings(minio); // refuses bad input before anything is asked or sent
   const target = await chooseTarget(ACTION, s.log, { ...(a.context ? { context: a.context } : {}), namespace }, !scripted);
   const where = target.context ? `context ${target.context}` : "the kubeconfig's current context";
-  if (a.confirm !== true) {
+  if (!scripted) {
     await confirm(ACTION, `Deploy MinIO to ${where}, namespace ${namespace}?`,
       `Namespace, Secret minio (random root keys, kept if it exists), a ${size} volume${storageClass ? ` (${storageClass})` : ''}, `
       + 'the MinIO Deployment and Service, and a Job that makes the bucket models. Server-side apply (field manager modelrepo).', 'Deploy');

@@ -1,8 +1,9 @@
 // Downloads an artifact, a version or what a tag resolves to into a local folder, with a cancellable
 // progress notification. The core checks each file's recorded sha256 and removes a file that fails.
 import * as vscode from 'vscode';
+import { formatBytes } from '../core/format';
 import type { ModelRef } from '../core/types';
-import { TransferReporter, formatBytes, withCancellableProgress } from '../vscode/progress';
+import { TransferReporter, withCancellableProgress } from '../vscode/progress';
 import { cancelled, options, pickRef } from './pick';
 import type { Services } from './services';
 

@@ -7,10 +7,11 @@ import * as vscode from 'vscode';
 import { toYaml } from '../core/manifests/toYaml';
 import type { DeployArgs } from './deployChoices';
 import { planHeader, planSingle } from './deployPlan';
+import type { NonInteractive } from './input';
 import { options, pickRef } from './pick';
 import type { Services } from './services';
 
-export interface GenerateArgs extends DeployArgs {
+export interface GenerateArgs extends DeployArgs, NonInteractive {
   /** Name of the workload (default: from the model name). */
   readonly name?: string;
   /** false: return the YAML without opening a document. */
@@ -39,7 +40,7 @@ export async function openYaml(yaml: string, context: string | undefined): Promi
 
 export async function generateManifest(s: Services, node: unknown, raw: unknown): Promise<GeneratedManifest> {
   const a = options<GenerateArgs>(raw);
-  const scripted = raw !== undefined && options(raw) === raw;
+  const scripted = a.nonInteractive === true;
   const n = await pickRef(s, node, ACTION);
   const plan = await planSingle(s, n, a, { action: ACTION, keys: 'placeholder', scripted, askContext: false, ...(a.name ? { name: a.name } : {}) });
   const yaml = [...planHeader(plan), ''].join('\n') + toYaml(plan.objects);

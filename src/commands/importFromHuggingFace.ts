@@ -5,12 +5,13 @@
 // `modelRepository.huggingFaceEndpoint` setting, else HF_ENDPOINT.
 import * as vscode from 'vscode';
 import { RepoError, isRepoError } from '../core/errors';
+import { formatBytes } from '../core/format';
 import { nameProblem } from '../core/names';
 import type { HubImportResult } from '../core/hf/hubImport';
 import type { FileProgress } from '../core/types';
 import { asNode, isModelScoped, modelNode, type ModelNode } from '../tree/nodes';
 import { hubAccess } from '../vscode/huggingFace';
-import { REPORT_INTERVAL_MS, formatBytes, withCancellableProgress } from '../vscode/progress';
+import { REPORT_INTERVAL_MS, withCancellableProgress } from '../vscode/progress';
 import { ask } from './input';
 import { options, pickRoot } from './pick';
 import type { Services } from './services';

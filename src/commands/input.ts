@@ -1,7 +1,15 @@
 // Small dialog helpers shared by the commands: an input box and a modal confirmation that turn
-// "dismissed" into a cancellation (logged, never shown as an error).
+// "dismissed" into a cancellation (logged, never shown as an error), and the argument that turns the
+// dialogs off for callers that cannot answer them.
 import * as vscode from 'vscode';
 import { cancelled } from './pick';
+
+/** For keybindings, tasks and other extensions (README, "Commands for keybindings and other
+ *  extensions"): `nonInteractive: true` opens no dialog. What the command would ask for comes from the
+ *  other arguments or their defaults, and its confirmation counts as given. */
+export interface NonInteractive {
+  readonly nonInteractive?: boolean;
+}
 
 export async function ask(action: string, opts: vscode.InputBoxOptions): Promise<string> {
   const v = await vscode.window.showInputBox({ ignoreFocusOut: true, ...opts });

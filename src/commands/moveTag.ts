@@ -5,14 +5,12 @@ import type { TagInfo } from '../core/types';
 import { modelNode, tagNode, type TagNode } from '../tree/nodes';
 import { options, pickTag } from './pick';
 import type { Services } from './services';
-import { onConflict, pickTarget, tagWarning } from './tagTargets';
+import { onConflict, pickTarget, tagWarning, type ConflictChoice } from './tagTargets';
 
-export interface MoveTagArgs {
+export interface MoveTagArgs extends ConflictChoice {
   readonly target?: string;
   /** The link text (or resolved form) the caller saw; default: the node's. */
   readonly expect?: string;
-  /** Tests: retry at once against the current state instead of asking. */
-  readonly retryOnConflict?: boolean;
 }
 
 const ACTION = 'move tag';
@@ -34,9 +32,9 @@ export async function moveTag(s: Services, node: unknown, raw: unknown): Promise
         // may run after the user clicked "Refresh and Retry": a fresh lease, not the repository above
         const fresh = (await s.repos.use(t.place, ({ repo: r }) => r.listTags(t.model))).find((x) => x.name === t.info.name);
         const freshNode = fresh ? tagNode(t.place, fresh) : t;
-        if (a.retryOnConflict) return moveTag(s, freshNode, { target, expect: fresh?.target ?? current });
+        if (a.onConflict === 'retry') return moveTag(s, freshNode, { target, expect: fresh?.target ?? current });
         return vscode.commands.executeCommand<TagInfo | undefined>('modelRepository.moveTag', freshNode, { target });
-      }, a.retryOnConflict);
+      }, a.onConflict === 'retry');
     }
   });
 }

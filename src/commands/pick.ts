@@ -5,7 +5,7 @@
 import * as vscode from 'vscode';
 import { RepoError } from '../core/errors';
 import {
-  asNode, connectionNode, hasProblem, isModelScoped, modelNode, versionNode,
+  asNode, bucketNode, connectionNode, hasProblem, isModelScoped, modelNode, versionNode,
   type ArtifactNode, type ConnectionNode, type ModelNode, type RootNode, type TagNode, type TreeNode, type VersionNode,
 } from '../tree/nodes';
 import { renderNode } from '../tree/render';
@@ -66,12 +66,27 @@ export async function pickConnection(s: Services, node: unknown, action: string,
   const id = connectionIdOf(node);
   if (id) return connectionNode(s.repos.connection(id), '');
   const all = s.store.list().filter((c) => !kind || c.kind === kind);
-  if (all.length === 0) throw new RepoError('NotFound', action, 'a connection', 'no connection is configured');
+  if (all.length === 0) {
+    throw new RepoError('NotFound', action, 'a connection', `no ${kind === 's3' ? 'S3 ' : kind === 'fs' ? 'folder ' : ''}connection is configured`);
+  }
   if (all.length === 1) return connectionNode(all[0], '');
   const picked = await vscode.window.showQuickPick(all.map((c) => ({ label: c.name, description: c.kind === 's3' ? c.endpoint ?? 'AWS' : c.path, c })),
     { placeHolder: 'Connection' });
   if (!picked) throw cancelled(action);
   return connectionNode(picked.c, '');
+}
+
+/** Where a command that only S3 can answer (an S3 URI, a presigned URL) starts: the given node, refused
+ *  when it has a problem or lives in a folder repository; from the palette, an S3 connection picked. */
+export async function inS3(s: Services, node: unknown, action: string): Promise<TreeNode> {
+  const n = asNode(node);
+  const id = connectionIdOf(n);
+  if (!n || !id) return pickConnection(s, undefined, action, 's3');
+  usable(n, action);
+  if (s.repos.connection(id).kind !== 's3') {
+    throw new RepoError('InvalidRef', action, isModelScoped(n) ? n.model : label(n), 'it is in a folder repository, not in S3');
+  }
+  return n;
 }
 
 /** A node that lists models: the given bucket or fs connection, else one picked. */
@@ -81,9 +96,7 @@ export async function pickRoot(s: Services, node: unknown, action: string): Prom
   if (n?.kind === 'connection' && n.connKind === 'fs') return n;
   if (n && isModelScoped(n)) {
     const p = usable(n, action).place;
-    return p.bucket !== undefined
-      ? { kind: 'bucket', id: `b:${p.connectionId}/${p.bucket}`, place: { connectionId: p.connectionId, bucket: p.bucket } }
-      : connectionNode(s.repos.connection(p.connectionId), '');
+    return p.bucket !== undefined ? bucketNode(p.connectionId, p.bucket) : connectionNode(s.repos.connection(p.connectionId), '');
   }
   const conn = n?.kind === 'connection' ? n : await pickConnection(s, undefined, action);
   if (conn.connKind === 'fs') return conn;

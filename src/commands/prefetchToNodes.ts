@@ -15,17 +15,17 @@ import { withCancellableProgress } from '../vscode/progress';
 import { chooseTarget } from './deployChoices';
 import { refOf } from './deployPlan';
 import { ask, confirm } from './input';
+import type { NonInteractive } from './input';
 import { options, pickRef } from './pick';
 import type { Services } from './services';
 
-export interface PrefetchArgs {
+export interface PrefetchArgs extends NonInteractive {
   readonly namespace?: string;
   readonly context?: string;
   readonly kubeconfig?: string;
   /** `k=v` labels the nodes must have; asked when not given (empty: every node). */
   readonly nodeSelector?: Readonly<Record<string, string>>;
   readonly nodeCache?: NodeCacheChoice;
-  readonly confirm?: boolean;
   readonly waitMs?: number;
   readonly pollMs?: number;
 }
@@ -44,7 +44,7 @@ function selectorOf(text: string): Record<string, string> | undefined {
 
 export async function prefetchToNodes(s: Services, node: unknown, raw: unknown): Promise<{ applied: readonly AppliedObject[]; nodes: readonly NodeReport[] }> {
   const a = options<PrefetchArgs>(raw);
-  const scripted = raw !== undefined && options(raw) === raw;
+  const scripted = a.nonInteractive === true;
   const n = await pickRef(s, node, ACTION);
   const { ref, text } = refOf(n);
   const resolved = await s.repos.use(n.place, ({ repo }) => repo.resolve(ref));
@@ -59,7 +59,7 @@ export async function prefetchToNodes(s: Services, node: unknown, raw: unknown):
     ref: text, credentials: cfg.credentials, nodeCache: a.nodeCache ?? {}, ...(target.namespace ? { namespace: target.namespace } : {}),
   });
   const [secret, ds] = buildPrefetch(input, { ...(nodeSelector ? { nodeSelector } : {}) });
-  if (a.confirm !== true) {
+  if (!scripted) {
     await confirm(ACTION, `Pre-pull ${text} into the node cache of ${nodeSelector ? 'the nodes labelled ' + Object.entries(nodeSelector).map(([k, v]) => `${k}=${v}`).join(',') : 'every node'}?`,
       `DaemonSet ${ds.metadata!.name} and Secret ${secret.metadata!.name} (keys from SecretStorage), server-side applied; the cache is a hostPath folder unless a PersistentVolumeClaim is given.`, 'Pre-pull');
   }

@@ -2,6 +2,7 @@
 // Each handler lives in its own file; registerCommands() wraps all of them with the one error
 // translator (vscode/commandWrapper.ts). package.json's `contributes.commands` lists the same ids.
 import type * as vscode from 'vscode';
+import { asNode } from '../tree/nodes';
 import { registerWrapped } from '../vscode/commandWrapper';
 import { abDeployment } from './abDeployment';
 import { addClusterConnection } from './addClusterConnection';
@@ -80,6 +81,8 @@ export const COMMANDS: readonly (readonly [string, string, Handler])[] = [
 ];
 
 export function registerCommands(s: Services): vscode.Disposable[] {
+  // A keybinding passes one argument, its `args`: that object is then the options, and the node is picked.
   return COMMANDS.map(([id, action, handler]) =>
-    registerWrapped(`modelRepository.${id}`, action, s.log, s.notify, (node: unknown, args: unknown) => handler(s, node, args)));
+    registerWrapped(`modelRepository.${id}`, action, s.log, s.notify,
+      (node: unknown, args: unknown) => handler(s, node, args === undefined && !asNode(node) ? node : args)));
 }

@@ -1,18 +1,18 @@
 // Forgets a connection: its settings entry and its keys. The models it points at are not touched.
 import { RepoError } from '../core/errors';
-import { confirm } from './input';
+import { confirm, type NonInteractive } from './input';
 import { options, pickConnection } from './pick';
 import type { Services } from './services';
 
 const ACTION = 'remove connection';
 
 export async function removeConnection(s: Services, node: unknown, raw: unknown): Promise<boolean> {
-  const a = options<{ confirm: boolean }>(raw);
+  const a = options<NonInteractive>(raw);
   const c = s.repos.connection((await pickConnection(s, node, ACTION)).connectionId);
   if (c.scope === 'implicit') {
     throw new RepoError('Config', ACTION, c.name, 'it is the workspace\'s model-repo folder, shown because the folder exists; rename the folder to hide it');
   }
-  if (!a.confirm) {
+  if (a.nonInteractive !== true) {
     await confirm(ACTION, `Remove the connection ${c.name}?`,
       'Its settings and the keys stored on this machine are removed. The models it points at are not touched.', 'Remove');
   }

@@ -4,16 +4,16 @@ import * as vscode from 'vscode';
 import { RepoError } from '../core/errors';
 import type { TagInfo } from '../core/types';
 import { asNode, modelNode } from '../tree/nodes';
+import type { NonInteractive } from './input';
 import { cancelled, options, pickModel, pickTag } from './pick';
 import type { Services } from './services';
-import { onConflict, tagWarning } from './tagTargets';
+import { onConflict, tagWarning, type ConflictChoice } from './tagTargets';
 
-export interface RollbackArgs {
+export interface RollbackArgs extends NonInteractive, ConflictChoice {
   /** Tag name when the node is a model (history entries of deleted tags). */
   readonly tag?: string;
-  /** Target to restore; default: the target before the last move. */
+  /** Target to restore; default: the target before the last move (asked, unless nonInteractive). */
   readonly to?: string;
-  readonly retryOnConflict?: boolean;
 }
 
 const ACTION = 'roll back tag';
@@ -33,7 +33,7 @@ export async function rollbackTag(s: Services, node: unknown, raw: unknown): Pro
       const earlier = [...new Set(history.flatMap((r) => [r.from, r.to]).filter((x): x is string => !!x).reverse())]
         .filter((x) => x !== current?.target);
       if (earlier.length === 0) throw new RepoError('NotFound', ACTION, `${model.model}:${tag}`, 'its history holds no earlier target');
-      if (raw !== undefined && options<RollbackArgs>(raw) === raw) {
+      if (a.nonInteractive === true) {
         to = earlier[0];
       } else {
         const picked = await vscode.window.showQuickPick(earlier.map((x, i) => ({ label: x, description: i === 0 ? 'before the last move' : '' })),
@@ -50,7 +50,7 @@ export async function rollbackTag(s: Services, node: unknown, raw: unknown): Pro
       return info;
     } catch (err) {
       return onConflict(s, err, 'roll back', { model: model.model, tag },
-        () => rollbackTag(s, modelNode(model.place, model.model), { tag, to, retryOnConflict: a.retryOnConflict }), a.retryOnConflict);
+        () => rollbackTag(s, modelNode(model.place, model.model), { tag, to, onConflict: a.onConflict }), a.onConflict === 'retry');
     }
   });
 }

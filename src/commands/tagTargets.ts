@@ -2,6 +2,7 @@
 // tag) and telling the user about a lost compare-and-swap (who moved the tag, to what, when).
 import * as vscode from 'vscode';
 import { isRepoError, type RepoError } from '../core/errors';
+import { formatChainAfterTag } from '../core/links';
 import { compareVersions } from '../core/names';
 import type { Repository } from '../core/repository';
 import type { TagNode } from '../tree/nodes';
@@ -18,7 +19,7 @@ export async function pickTarget(repo: Repository, model: string, action: string
     })),
     { label: 'Tags', kind: vscode.QuickPickItemKind.Separator },
     ...tags.filter((t) => t.name !== exclude?.tag).map((t) => ({
-      label: `$(tag) ${t.name}`, description: t.resolved?.chain.join(' -> ') ?? t.problem, value: t.name,
+      label: `$(tag) ${t.name}`, description: t.resolved ? formatChainAfterTag(t.resolved.chain) : t.problem, value: t.name,
     })),
   ];
   const picked = await vscode.window.showQuickPick(items, { placeHolder: `Point the tag at a version, a file or another tag of ${model}` });
@@ -47,6 +48,12 @@ export function conflictText(err: RepoError, verb: string, tag: string, model: s
 }
 
 export const REFRESH_AND_RETRY = 'Refresh and Retry';
+
+/** What a tag change does when someone moved the tag meanwhile: 'report' (default) says who and offers
+ *  Refresh and Retry; 'retry' changes it again at once, against where it points now. */
+export interface ConflictChoice {
+  readonly onConflict?: 'report' | 'retry';
+}
 
 /** The `warning` of a tag change that landed but left something undone (its history record was not
  *  written): a warning to the user and the log, not an error, since the tag did move. */

@@ -1,12 +1,13 @@
 // Uploads files or folders as a new version of a model (default name: today's date, or the next free
 // `<date>.<n>`), with a cancellable progress notification whose Cancel aborts the transfer itself.
-import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { formatBytes } from '../core/format';
 import { nameProblem, todayVersion } from '../core/names';
+import { localTotal } from '../core/repo/localFiles';
 import type { VersionManifest } from '../core/layout';
 import { asNode, isModelScoped, modelNode, type ModelNode } from '../tree/nodes';
-import { TransferReporter, formatBytes, withCancellableProgress } from '../vscode/progress';
+import { TransferReporter, withCancellableProgress } from '../vscode/progress';
 import { ask } from './input';
 import { cancelled, options, pickRoot, usable } from './pick';
 import type { Services } from './services';
@@ -19,14 +20,6 @@ export interface UploadArgs {
 }
 
 const ACTION = 'upload';
-
-async function sizeOf(p: string): Promise<number> {
-  const st = await fsp.stat(p);
-  if (!st.isDirectory()) return st.size;
-  let total = 0;
-  for (const e of await fsp.readdir(p)) total += await sizeOf(path.join(p, e));
-  return total;
-}
 
 /** The first free version name: today, then today.2, today.3, ... */
 export function nextVersionName(existing: ReadonlySet<string>, today = todayVersion()): string {
@@ -77,8 +70,8 @@ export async function upload(s: Services, node: unknown, raw: unknown): Promise<
         validateInput: (v) => nameProblem('version', v.trim()) ?? (existing.has(v.trim()) ? `${v.trim()} exists already` : undefined),
       });
     }
-    const total = (await Promise.all(files.map(sizeOf))).reduce((x, y) => x + y, 0);
     const label = `${target.model}@${version}`;
+    const total = (await localTotal(files, label)).bytes;
     s.log.info(`uploading ${files.length} path(s), ${formatBytes(total)}, to ${label}`);
     const t0 = Date.now();
     const manifest = await withCancellableProgress(`Uploading ${label}`, (progress, signal) =>

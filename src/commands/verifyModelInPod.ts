@@ -10,10 +10,11 @@ import type { VerifyPodResult } from '../core/kube/verifyPod';
 import { withCancellableProgress } from '../vscode/progress';
 import { chooseTarget } from './deployChoices';
 import { ask } from './input';
+import type { NonInteractive } from './input';
 import { options } from './pick';
 import type { Services } from './services';
 
-export interface VerifyPodArgs {
+export interface VerifyPodArgs extends NonInteractive {
   readonly pod?: string;
   readonly namespace?: string;
   readonly context?: string;
@@ -25,7 +26,7 @@ const ACTION = 'verify model in pod';
 
 export async function verifyModelInPod(s: Services, _node: unknown, raw: unknown): Promise<VerifyPodResult & { report: string; uri: vscode.Uri }> {
   const a = options<VerifyPodArgs>(raw);
-  const scripted = raw !== undefined && options(raw) === raw;
+  const scripted = a.nonInteractive === true;
   const target = await chooseTarget(ACTION, s.log, { ...(a.context ? { context: a.context } : {}), ...(a.namespace ? { namespace: a.namespace } : {}) }, !scripted);
   const pod = a.pod ?? await ask(ACTION, {
     title: 'Verify Model in Pod', prompt: `Pod name (namespace ${target.namespace ?? 'default'})`,

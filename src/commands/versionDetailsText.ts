@@ -3,7 +3,7 @@
 import { metadataFacts } from '../core/metadata/metadataFacts';
 import type { ArtifactWithMetadata } from '../core/metadata/modelCard';
 import type { VersionInfo } from '../core/types';
-import { formatBytes } from '../vscode/progress';
+import { formatBytes } from '../core/format';
 
 const cell = (s: string): string => s.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
 const row = (k: string, v: string): string => `| ${cell(k)} | ${cell(v)} |`;

@@ -112,6 +112,12 @@ export function formatChain(chain: readonly string[]): string {
   return chain.join(' -> ');
 }
 
+/** The chain after its first tag, for a row or pick item that already shows the tag's name:
+ *  `-> v2 -> 2024-03-20/file.gguf`. */
+export function formatChainAfterTag(chain: readonly string[]): string {
+  return chain.slice(1).map((c) => `-> ${c}`).join(' ');
+}
+
 /** What the resolver needs to know about a model. */
 export interface LinkLookup {
   /** Link text of a tag, or undefined when no such tag exists. */

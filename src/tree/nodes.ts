@@ -1,8 +1,12 @@
 // The tree's nodes: plain data in one discriminated union. They carry what rendering and the commands
 // need (the place in the repository and the info the core returned) and nothing live: no clients, no
-// callbacks. render.ts turns a node into a TreeItem; children.ts computes a node's children.
+// callbacks. render.ts turns a node into a TreeItem; children.ts computes a node's children; ids.ts
+// spells their ids.
 import type { ArtifactInfo, TagInfo, VersionInfo } from '../core/types';
 import type { Place } from '../vscode/repositories';
+import {
+  artifactNodeId, connectionNodeId, modelNodeId, rootNodeId, slotNodeId, tagNodeId, tagsGroupNodeId, versionNodeId,
+} from './ids';
 
 export interface ConnectionNode {
   readonly kind: 'connection';
@@ -61,40 +65,38 @@ export type TreeNode = ConnectionNode | BucketNode | ModelNode | TagsGroupNode |
 
 export type ModelScopedNode = ModelNode | TagsGroupNode | VersionNode | TagNode | ArtifactNode;
 
-const placeId = (p: Place): string => (p.bucket === undefined ? `c:${p.connectionId}` : `b:${p.connectionId}/${p.bucket}`);
-
 export function connectionNode(c: { id: string; name: string; kind: 's3' | 'fs'; endpoint?: string; path?: string; bucket?: string },
   detail: string, filter?: string): ConnectionNode {
-  return { kind: 'connection', id: `c:${c.id}`, connectionId: c.id, name: c.name, connKind: c.kind, detail, filter };
+  return { kind: 'connection', id: connectionNodeId(c.id), connectionId: c.id, name: c.name, connKind: c.kind, detail, filter };
 }
 
 export function bucketNode(connectionId: string, bucket: string, filter?: string): BucketNode {
-  return { kind: 'bucket', id: placeId({ connectionId, bucket }), place: { connectionId, bucket }, filter };
+  return { kind: 'bucket', id: rootNodeId({ connectionId, bucket }), place: { connectionId, bucket }, filter };
 }
 
 export function modelNode(place: Place, model: string): ModelNode {
-  return { kind: 'model', id: `${placeId(place)}/m:${model}`, place, model };
+  return { kind: 'model', id: modelNodeId(place, model), place, model };
 }
 
 export function tagsGroupNode(place: Place, model: string): TagsGroupNode {
-  return { kind: 'tagsGroup', id: `${placeId(place)}/m:${model}/tags`, place, model };
+  return { kind: 'tagsGroup', id: tagsGroupNodeId(place, model), place, model };
 }
 
 export function versionNode(place: Place, info: VersionInfo): VersionNode {
-  return { kind: 'version', id: `${placeId(place)}/m:${info.model}/v:${info.name}`, place, model: info.model, info };
+  return { kind: 'version', id: versionNodeId(place, info.model, info.name), place, model: info.model, info };
 }
 
 export function tagNode(place: Place, info: TagInfo): TagNode {
-  return { kind: 'tag', id: `${placeId(place)}/m:${info.model}/t:${info.name}`, place, model: info.model, info };
+  return { kind: 'tag', id: tagNodeId(place, info.model, info.name), place, model: info.model, info };
 }
 
 export function artifactNode(place: Place, info: ArtifactInfo): ArtifactNode {
-  return { kind: 'artifact', id: `${placeId(place)}/m:${info.model}/v:${info.version}/a:${info.name}`, place, model: info.model, info };
+  return { kind: 'artifact', id: artifactNodeId(place, info.model, info.version, info.name), place, model: info.model, info };
 }
 
 export function messageNode(parentId: string, text: string, severity: MessageNode['severity'], detail?: string,
   command?: MessageNode['command'], slot = 'message'): MessageNode {
-  return { kind: 'message', id: `${parentId}#${slot}`, text, severity, detail, command };
+  return { kind: 'message', id: slotNodeId(parentId, slot), text, severity, detail, command };
 }
 
 /** A version or file the core marked unusable: shown (escaped name, the problem), never acted on. */
@@ -103,7 +105,7 @@ export function hasProblem(node: TreeNode | undefined): node is (VersionNode | A
 }
 
 export function loadMoreNode(root: RootNode | ModelNode): LoadMoreNode {
-  return { kind: 'loadMore', id: `${root.id}#more`, root };
+  return { kind: 'loadMore', id: slotNodeId(root.id, 'more'), root };
 }
 
 /** The repository root a node lives in (a bucket, or an fs connection), when it has one. */

@@ -8,6 +8,7 @@ import type { Log } from '../vscode/log';
 import type { MetadataStore } from '../vscode/metadataStore';
 import type { Repositories } from '../vscode/repositories';
 import { childrenOf, loadMoreUnder, type TreeState } from './children';
+import { isWithin } from './ids';
 import type { ModelNode, RootNode, TreeNode } from './nodes';
 import { parentOf, rootOf } from './parents';
 import { renderNode } from './render';
@@ -94,7 +95,7 @@ export class ModelTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
     }
     const nodeId = typeof node === 'string' ? node : node.id;
     for (const pages of [this.state.pages, this.state.versions]) {
-      for (const id of [...pages.keys()]) if (id === nodeId || id.startsWith(`${nodeId}/`)) pages.delete(id);
+      for (const id of [...pages.keys()]) if (isWithin(id, nodeId)) pages.delete(id);
     }
     this.changed.fire(this.known.get(nodeId));
   }

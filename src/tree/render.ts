@@ -1,10 +1,13 @@
 // The one function that turns a node into what VS Code shows: label, description, icon, tooltip and
-// the contextValue the menus in package.json match (`version`, `version:tagged`, `tag:broken`, ...).
+// the contextValue the menus in package.json match (`version@s3`, `version:tagged@fs`, `tag:broken@s3`, ...).
+// Nodes inside a model end in `@s3` or `@fs`, the storage kind of their repository, so menus that only
+// make sense for one kind (Copy S3 URI, Copy Presigned URL) are offered only there.
 // A version or file the core marked with a `problem` gets `problem:version` / `problem:artifact`, which
 // no menu matches: it is shown (warning icon, the escaped name the core gave, the problem) and nothing
 // can be run on it.
 import * as vscode from 'vscode';
-import { formatBytes } from '../vscode/progress';
+import { formatBytes } from '../core/format';
+import { formatChainAfterTag } from '../core/links';
 import type { TreeNode } from './nodes';
 
 const C = vscode.TreeItemCollapsibleState;
@@ -23,6 +26,9 @@ function md(lines: string[]): vscode.MarkdownString {
   m.supportThemeIcons = true;
   return m;
 }
+
+/** `@s3` for a place in a bucket, `@fs` for a folder repository (which has no buckets). */
+const storageMark = (node: { place: { bucket?: string } }): string => (node.place.bucket !== undefined ? '@s3' : '@fs');
 
 const filterText = (f: string | undefined): string | undefined => (f ? `filter: ${f}` : undefined);
 
@@ -57,16 +63,16 @@ export function renderNode(node: TreeNode): vscode.TreeItem {
       return it;
     }
     case 'model': {
-      const it = item(node.model, C.Collapsed, node.id, 'model', 'package');
+      const it = item(node.model, C.Collapsed, node.id, `model${storageMark(node)}`, 'package');
       it.tooltip = `Model ${node.model}: drop files or folders here to upload a new version`;
       return it;
     }
     case 'tagsGroup':
-      return item('Tags', C.Collapsed, node.id, 'tagsGroup', 'tag');
+      return item('Tags', C.Collapsed, node.id, `tagsGroup${storageMark(node)}`, 'tag');
     case 'version': {
       const v = node.info;
       const ctx = v.state === 'pending' ? 'version:pending' : v.tags.length > 0 ? 'version:tagged' : 'version';
-      const it = item(v.name, v.state === 'pending' ? C.None : C.Collapsed, node.id, ctx,
+      const it = item(v.name, v.state === 'pending' ? C.None : C.Collapsed, node.id, ctx + storageMark(node),
         v.state === 'pending' ? 'cloud-upload' : 'versions', v.state === 'pending' ? 'list.warningForeground' : undefined);
       it.description = versionDescription(v.state, v.tags);
       it.tooltip = md([`**${v.model}@${v.name}**`,
@@ -79,16 +85,16 @@ export function renderNode(node: TreeNode): vscode.TreeItem {
     case 'tag': {
       const t = node.info;
       const broken = !t.resolved;
-      const it = item(t.name, C.None, node.id, broken ? 'tag:broken' : 'tag', broken ? 'warning' : 'tag',
+      const it = item(t.name, C.None, node.id, (broken ? 'tag:broken' : 'tag') + storageMark(node), broken ? 'warning' : 'tag',
         broken ? 'list.warningForeground' : undefined);
-      it.description = t.resolved ? t.resolved.chain.join(' -> ') : `broken: ${t.problem ?? 'does not resolve'}`;
+      it.description = t.resolved ? formatChainAfterTag(t.resolved.chain) : `broken: ${t.problem ?? 'does not resolve'}`;
       it.tooltip = md([`**${t.model}:${t.name}**`, `Link: \`${t.target}\``,
         t.resolved ? `Resolves to ${t.resolved.version}${t.resolved.file ? `/${t.resolved.file}` : ''}` : `Broken: ${t.problem ?? ''}`]);
       return it;
     }
     case 'artifact': {
       const a = node.info;
-      const it = item(a.name, C.None, node.id, 'artifact', 'file-binary');
+      const it = item(a.name, C.None, node.id, `artifact${storageMark(node)}`, 'file-binary');
       it.description = formatBytes(a.size);
       // no tooltip here: the provider's resolveTreeItem fills it on hover (with the file's metadata)
       return it;

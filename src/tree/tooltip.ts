@@ -7,7 +7,7 @@ import { metadataFacts } from '../core/metadata/metadataFacts';
 import type { ModelMetadata } from '../core/metadata/modelMetadata';
 import type { ArtifactInfo } from '../core/types';
 import type { MetadataStore } from '../vscode/metadataStore';
-import { formatBytes } from '../vscode/progress';
+import { formatBytes } from '../core/format';
 import type { Repositories } from '../vscode/repositories';
 import type { ArtifactNode } from './nodes';
 

@@ -2,6 +2,7 @@
 // passes down to the storage call (the SDK request or the file stream), so Cancel stops the transfer
 // itself. Byte progress is throttled: the core reports every chunk, the notification needs ~4 a second.
 import * as vscode from 'vscode';
+import { formatBytes } from '../core/format';
 import type { FileProgress } from '../core/types';
 
 export const REPORT_INTERVAL_MS = 250;
@@ -19,15 +20,6 @@ export function withCancellableProgress<T>(title: string,
         sub.dispose();
       }
     });
-}
-
-export function formatBytes(n: number): string {
-  if (!Number.isFinite(n) || n < 1024) return `${Math.max(0, Math.round(n))} B`;
-  const units = ['KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
-  let v = n / 1024;
-  let u = 0;
-  while (v >= 1024 && u < units.length - 1) { v /= 1024; u++; }
-  return `${v >= 100 ? v.toFixed(0) : v.toFixed(1)} ${units[u]}`;
 }
 
 /**

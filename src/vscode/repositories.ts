@@ -5,7 +5,6 @@
 // connection edit only retires the cached entry, so the next operation opens a fresh one, and the
 // retired storage is disposed when its last lease is released. An upload that runs while the user
 // refreshes keeps its S3 clients to the end.
-import * as os from 'node:os';
 import type * as vscode from 'vscode';
 import { RepoError } from '../core/errors';
 import { openStorage } from '../core/openStorage';
@@ -40,14 +39,6 @@ interface Entry {
   leases: number;
   /** Taken out of the cache (refresh, connection change): disposed once no lease holds it. */
   retired: boolean;
-}
-
-function who(): string {
-  try {
-    return `${os.userInfo().username}@${os.hostname()}`;
-  } catch {
-    return `vscode@${os.hostname()}`;
-  }
 }
 
 /** `models-*` -> /^models-.*$/ ; a pattern without `*` matches names that start with it. */
@@ -114,7 +105,7 @@ export class Repositories implements vscode.Disposable {
         const connection = this.connection(place.connectionId);
         const storage = await openStorage(await this.config(place));
         this.log.debug(`opened ${storage.root} for connection ${connection.name}`);
-        return { connection, storage, repo: new Repository(storage, { who: who() }) };
+        return { connection, storage, repo: new Repository(storage) };
       })();
       const e: Entry = { opened, leases: 0, retired: false };
       // do not cache a failure: the next expand tries again

@@ -32,7 +32,7 @@ describe('tree view in the browser', { skip: skipWithoutServer }, () => {
   it('shows each tag with its resolved chain', async () => {
     await expand(await seeRow(tree, 'Tags'));
     const latest = await seeRow(tree, 'latest');
-    assert.equal(await description(latest), 'latest -> v2 -> 2024-03-20/llama-3-8b.Q5_K_M.gguf');
+    assert.equal(await description(latest), '-> v2 -> 2024-03-20/llama-3-8b.Q5_K_M.gguf');
     assert.match(await description(await seeRow(tree, 'v1')), /2024-01-15\/llama-3-8b\.Q4_K_M\.gguf/);
     await wb.page.mouse.move(0, 0);
     await shot(wb.page, 'tree');

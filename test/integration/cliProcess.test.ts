@@ -220,7 +220,7 @@ describe('local files this user may not read or write are exit 5, naming them', 
   it('upload of an unreadable file', async () => {
     const r = await asNobody(['upload', `${open}/repo/m@1.0.0`, join(open, 'secret.gguf')]);
     assert.equal(r.code, 5, show(r));
-    assert.match(r.stderr, new RegExp(`cannot read ${join(open, 'secret.gguf').replace(/[.]/g, '\\.')}: permission denied`));
+    assert.match(r.stderr, new RegExp(`Cannot read '${join(open, 'secret.gguf').replace(/[.]/g, '\\.')}': permission denied`));
   });
 
   it('download into a folder it may not write', async () => {

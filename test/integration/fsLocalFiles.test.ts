@@ -2,6 +2,7 @@
 // uploaded folder are uploaded with their target's bytes, ones leaving it are refused unless
 // followSymlinks (all listed in one error), dangling links, FIFOs and sockets are errors naming them,
 // unreadable files and folders are Permission. A path the user named is followed even if it is a link.
+// The progress total (localTotal) comes from the same walk: it is the bytes the upload sends.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -9,7 +10,7 @@ import { promises as fsp } from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { expandPaths } from '../../src/core/repo/localFiles';
+import { expandPaths, localTotal } from '../../src/core/repo/localFiles';
 import type { LocalFile } from '../../src/core/repo/localFiles';
 import { createFsStorage } from '../../src/core/storage/fsStorage';
 import { Repository } from '../../src/core/repository';
@@ -128,6 +129,23 @@ describe('local files of an upload', () => {
     assert.deepEqual(m.files.map((f) => f.name), ['out.bin', 'w.bin']);
     assert.equal(await fsp.readFile(j(parent, 'repo', 'm', '1.0.0', 'out.bin'), 'utf8'), 'secret');
     assert.equal((await fsp.lstat(j(parent, 'repo', 'm', '1.0.0', 'out.bin'))).isFile(), true, 'stored as a file, not a link');
+  });
+
+  it('the progress total of a folder holding .git and .gitattributes is the bytes the upload sends', async () => {
+    const folder = await fresh();
+    await fsp.mkdir(j(folder, '.git', 'objects'), { recursive: true });
+    await fsp.writeFile(j(folder, '.git', 'objects', 'pack'), Buffer.alloc(50_000, 7));
+    await fsp.writeFile(j(folder, '.gitattributes'), '*.safetensors filter=lfs diff=lfs merge=lfs -text\n');
+    await fsp.mkdir(j(folder, 'shards'));
+    await fsp.writeFile(j(folder, 'shards', 'a.safetensors'), Buffer.alloc(3000, 1));
+    const total = await localTotal([folder], 'm@2.0.0');
+    const stored = new Map<string, number>();
+    const repo = new Repository(createFsStorage({ kind: 'fs', path: j(parent, 'repo-total') }), { who: 't@test' });
+    const m = await repo.upload('m', '2.0.0', [folder], { onProgress: (p) => stored.set(p.file, Math.max(p.stored, stored.get(p.file) ?? 0)) });
+    assert.deepEqual(m.files.map((f) => f.name).sort(), ['shards/a.safetensors', 'w.bin']);
+    assert.deepEqual(total, { bytes: 3001, files: 2 });
+    assert.equal([...stored.values()].reduce((a, b) => a + b, 0), total.bytes, 'the progress did not end at its total');
+    assert.equal(m.files.reduce((a, f) => a + f.size, 0), total.bytes);
   });
 
   // Root reads everything: the unreadable cases run in a child as an unprivileged user then.

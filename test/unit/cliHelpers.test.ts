@@ -12,6 +12,8 @@ describe('CLI formatting', () => {
     assert.equal(formatBytes(300 * 1024), '300 KiB');
     assert.equal(formatBytes(5733781120), '5.3 GiB');
     assert.equal(formatBytes(1024 ** 4 * 2), '2.0 TiB');
+    assert.equal(formatBytes(6000), '5.9 KiB', 'as the tree shows a file');
+    assert.equal(formatBytes(-1), '?');
   });
   it('formats durations', () => {
     assert.equal(formatDuration(4.25), '4.3s');

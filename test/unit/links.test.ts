@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { RepoError, isRepoError } from '../../src/core/errors';
-import { MAX_CHAIN, displayTarget, formatChain, formatLink, parseLinkText, resolveChain } from '../../src/core/links';
+import { MAX_CHAIN, displayTarget, formatChain, formatChainAfterTag, formatLink, parseLinkText, resolveChain } from '../../src/core/links';
 import type { LinkEnd, LinkLookup, LinkTarget } from '../../src/core/links';
 
 function target(text: string): LinkTarget {
@@ -142,6 +142,9 @@ describe('links: formatting', () => {
     assert.equal(displayTarget(target('../2024-03-20/f.gguf')), '2024-03-20/f.gguf');
     assert.equal(displayTarget({ version: '1.0.0' }), '1.0.0');
     assert.equal(formatChain(['latest', 'v2', '2024-03-20/f.gguf']), 'latest -> v2 -> 2024-03-20/f.gguf');
+    // beside the tag's own name: the rest of the chain only
+    assert.equal(formatChainAfterTag(['latest', 'v2', '2024-03-20/f.gguf']), '-> v2 -> 2024-03-20/f.gguf');
+    assert.equal(formatChainAfterTag(['v1', '2024-01-15']), '-> 2024-01-15');
   });
 });
 

@@ -4,13 +4,13 @@
 // killed another way leaves a resumable upload: the same command again sends only what is missing and
 // says how much was resumed.
 import { validateName, todayVersion } from '../../core/names';
+import { localTotal } from '../../core/repo/localFiles';
 import { parseRef } from '../../core/refs';
 import type { FileProgress } from '../../core/types';
 import type { CommandSpec } from '../command';
 import { stringFlag } from '../command';
 import { chainText, warningOf } from '../describe';
 import { formatBytes, formatDuration, table } from '../format';
-import { localTotal } from '../localFiles';
 import { ProgressLine } from '../progress';
 import { withSession } from '../session';
 
@@ -40,7 +40,8 @@ examples:
     if (tag !== undefined) validateName('tag', tag);
     const paths = ctx.args.slice(1);
     const what = `${ref.model}@${version}`;
-    const local = await localTotal(paths, 'upload', what);
+    const followSymlinks = ctx.flags['follow-symlinks'] === true;
+    const local = await localTotal(paths, what, { followSymlinks });
 
     await withSession(ref.repo, ctx.global, async (s) => {
       const progress = new ProgressLine({ verb: 'uploading', total: local.bytes, enabled: !ctx.global.quiet });
@@ -60,7 +61,7 @@ examples:
       let manifest;
       try {
         manifest = await s.repo.upload(ref.model, version, paths, {
-          signal: ctx.signal, onProgress, ...(ctx.flags['follow-symlinks'] === true ? { followSymlinks: true } : {}),
+          signal: ctx.signal, onProgress, ...(followSymlinks ? { followSymlinks: true } : {}),
         });
       } finally {
         progress.finish();

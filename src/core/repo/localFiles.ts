@@ -1,6 +1,9 @@
-// Expands the paths given to an upload into the files to store: a file keeps its name; a folder
-// contributes the files inside it, subfolders as `sub/file` (safetensors shards are flat files).
-// Hidden entries inside folders (.git, .cache, .gitattributes) are skipped.
+// The one walker of local folders, for the CLI and the extension alike: expands the paths given to an
+// upload into the files to store (a file keeps its name; a folder contributes the files inside it,
+// subfolders as `sub/file`: safetensors shards are flat files), and measures them for the progress total
+// with the same walk, so the total is the bytes the upload sends.
+// Entries inside folders whose name starts with a dot (.git, .cache, .gitattributes) are skipped: no
+// stored file name may start with one (names.ts).
 // Folders are walked with lstat, the way rsync --safe-links treats an untrusted tree: a symlink whose
 // target stays inside the uploaded folder is uploaded with the target's bytes under the link's name;
 // one that points outside is refused (all of them listed in one error) unless followSymlinks; a
@@ -61,6 +64,11 @@ async function linkTarget(abs: string, shown: string): Promise<string> {
   }
 }
 
+/** A hidden entry inside a folder being uploaded (.git, .DS_Store): left out, silently. */
+export function skippedInFolder(name: string): boolean {
+  return name.startsWith('.');
+}
+
 function isInside(base: string, p: string): boolean {
   return p === base || p.startsWith(base.endsWith(path.sep) ? base : base + path.sep);
 }
@@ -75,7 +83,7 @@ export async function expandPaths(paths: readonly string[], object: string, opts
   /** `dir` is a real path (no symlink in it); `shown` is how the user sees it; `base` is the real path
    *  of the folder the user named; `chain` the real folders above (a link back into them is a loop). */
   const walk = async (dir: string, shown: string, rel: string, base: string, chain: readonly string[]): Promise<void> => {
-    const names = (await fsp.readdir(dir).catch((e) => { throw localError(e, shown); })).filter((n) => !n.startsWith('.')).sort();
+    const names = (await fsp.readdir(dir).catch((e) => { throw localError(e, shown); })).filter((n) => !skippedInFolder(n)).sort();
     for (const n of names) {
       const abs = path.join(dir, n);
       const shownPath = path.join(shown, n);
@@ -136,4 +144,11 @@ export async function expandPaths(paths: readonly string[], object: string, opts
     seen.set(foldedName(f.name), f.name);
   }
   return out;
+}
+
+/** What an upload of these paths would send, measured by the same walk (and refused for the same
+ *  reasons, before anything is sent): the total of a progress line or notification. */
+export async function localTotal(paths: readonly string[], object: string, opts: ExpandOptions = {}): Promise<{ bytes: number; files: number }> {
+  const files = await expandPaths(paths, object, opts);
+  return { bytes: files.reduce((n, f) => n + f.size, 0), files: files.length };
 }

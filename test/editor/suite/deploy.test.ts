@@ -88,6 +88,7 @@ suite('deploy: manifest variants, A/B, apply to cluster', function () {
   test('generate manifest: a Deployment on llama.cpp CUDA following tag latest over NFS; options skip the dialogs', async () => {
     const g = await run<Generated>('generateManifest', await fsTag('latest'), {
       kind: 'deployment', runtime: 'llama-cpp-cuda', mode: 'follow', replicas: 2, nfsServer: 'nfs.test.lan', nfsPath: '/export/models', namespace: 'serving',
+      nonInteractive: true,
     });
     assert.ok(g?.document, 'no document opened');
     assert.equal(vscode.window.activeTextEditor?.document, g.document);
@@ -107,7 +108,7 @@ suite('deploy: manifest variants, A/B, apply to cluster', function () {
   });
 
   test('generate manifest: the same tag pinned in a Pod on llama.cpp CPU (the old { mode: "pin" } still works)', async () => {
-    const g = await run<Generated>('generateManifest', await fsTag('latest'), { mode: 'pin', nfsServer: 'nfs.test.lan', open: false });
+    const g = await run<Generated>('generateManifest', await fsTag('latest'), { mode: 'pin', nfsServer: 'nfs.test.lan', open: false, nonInteractive: true });
     assert.ok(g);
     assert.match(g.yaml, new RegExp(`^# Model Repository: latest -> v2 -> ${V2}/${F2} \\(pinned to ${V2}/${F2}\\)$`, 'm'));
     const objs = parseManifests(g.yaml);
@@ -117,7 +118,7 @@ suite('deploy: manifest variants, A/B, apply to cluster', function () {
   });
 
   test('generate manifest refuses KServe on a folder repository, saying why', async () => {
-    const g = await run<Generated>('generateManifest', await fsTag('v1'), { kind: 'kserve', nfsServer: 'nfs.test.lan', open: false });
+    const g = await run<Generated>('generateManifest', await fsTag('v1'), { kind: 'kserve', nfsServer: 'nfs.test.lan', open: false, nonInteractive: true });
     assert.equal(g, undefined);
     assert.match(api.lastNotice()?.message ?? '', /KServe's storage initializer reads from S3 here/);
   });
@@ -151,6 +152,7 @@ suite('deploy: manifest variants, A/B, apply to cluster', function () {
         name: S3, endpoint: env.endpoint, region: env.region, bucketFilter: bucket, accessKeyId: env.accessKeyId, secretAccessKey: env.secretAccessKey,
         // the test server is on loopback, which pods cannot reach: manifests need the cluster's address
         clusterEndpoint: 'http://minio.model-storage:9000',
+        nonInteractive: true,
       });
       assert.ok(id);
       ids.push(id);
@@ -170,7 +172,7 @@ suite('deploy: manifest variants, A/B, apply to cluster', function () {
     });
 
     test('generate manifest: a KServe InferenceService, pinned, with placeholder keys', async () => {
-      const g = await run<Generated>('generateManifest', await tag('v2'), { kind: 'kserve' });
+      const g = await run<Generated>('generateManifest', await tag('v2'), { kind: 'kserve', nonInteractive: true });
       assert.ok(g?.document);
       const text = g.document.getText();
       const objs = parseManifests(text);
@@ -183,7 +185,7 @@ suite('deploy: manifest variants, A/B, apply to cluster', function () {
     });
 
     test('generate manifest with the node cache: options, and the picker that offers it (emptyDir first) on S3', async () => {
-      const g = await run<Generated>('generateManifest', await tag('v2'), { kind: 'deployment', replicas: 8, nodeCache: {}, open: false });
+      const g = await run<Generated>('generateManifest', await tag('v2'), { kind: 'deployment', replicas: 8, nodeCache: {}, open: false, nonInteractive: true });
       assert.ok(g, `generate failed: ${api.lastNotice()?.message}`);
       assert.match(g.yaml, /^# Deployment, runtime llama-cpp-cpu, node cache in \/var\/lib\/modelrepo\/cache \(hostPath\)$/m);
       const objs = parseManifests(g.yaml);
@@ -212,7 +214,7 @@ suite('deploy: manifest variants, A/B, apply to cluster', function () {
     });
 
     test('A/B Deployment on a model: two tags with their replicas, two Deployments behind one Service', async () => {
-      const g = await run<Generated>('abDeployment', await walk(api, S3, bucket, MODEL), { arms: [{ tag: 'v1', replicas: 3 }, { tag: 'v2', replicas: 1 }] });
+      const g = await run<Generated>('abDeployment', await walk(api, S3, bucket, MODEL), { arms: [{ tag: 'v1', replicas: 3 }, { tag: 'v2', replicas: 1 }], nonInteractive: true });
       assert.ok(g?.document);
       const text = g.document.getText();
       assert.match(text, new RegExp(`^# Model Repository: v1 -> ${V1}/${F1} \\(pinned to ${V1}/${F1}\\)$`, 'm'));
@@ -226,7 +228,7 @@ suite('deploy: manifest variants, A/B, apply to cluster', function () {
     test('Apply to Cluster: the Secret gets the keys from SecretStorage by server-side apply; the report shows the pod and the copy log, never a key', async function () {
       if (!k8s) return this.skip();
       kube.requests.length = 0;
-      const r = await run<Applied>('applyToCluster', await tag('latest'), { confirm: true, pollMs: 20 });
+      const r = await run<Applied>('applyToCluster', await tag('latest'), { nonInteractive: true, pollMs: 20 });
       assert.ok(r, `apply failed: ${api.lastNotice()?.message}`);
       const patches = kube.patches();
       assert.deepEqual(patches.map((p) => p.path), ['/api/v1/namespaces/ml/secrets/modelrepo-s3', `/api/v1/namespaces/ml/pods/${MODEL}`]);
@@ -248,7 +250,7 @@ suite('deploy: manifest variants, A/B, apply to cluster', function () {
       if (!k8s) return this.skip();
       kube.requests.length = 0;
       const r = await run<{ applied?: Applied }>('abDeployment', await walk(api, S3, bucket, MODEL), {
-        arms: [{ tag: 'v1', replicas: 3 }, { tag: 'latest', replicas: 1 }], mode: 'follow', apply: true, confirm: true, pollMs: 20, open: false,
+        arms: [{ tag: 'v1', replicas: 3 }, { tag: 'latest', replicas: 1 }], mode: 'follow', apply: true, nonInteractive: true, pollMs: 20, open: false,
       });
       assert.ok(r?.applied, `apply failed: ${api.lastNotice()?.message}`);
       assert.deepEqual(kube.patches().map((p) => p.path), ['/api/v1/namespaces/ml/secrets/modelrepo-s3',

@@ -30,7 +30,7 @@ suite('Deploy MinIO to Cluster, Verify Model in Pod', function () {
 
   test('applies the MinIO objects with new random keys, waits, and reports the cluster endpoint without a key', async () => {
     const r = await run<DeployedMinio>('deployMinio', undefined, {
-      namespace: 'storage', size: '20Gi', kubeconfig, context: 'loopback', confirm: true, pollMs: 20, open: false,
+      namespace: 'storage', size: '20Gi', kubeconfig, context: 'loopback', nonInteractive: true, pollMs: 20, open: false,
     });
     assert.ok(r, `deploy failed: ${api.lastNotice()?.message}`);
     const patches = kube.patches();
@@ -49,7 +49,7 @@ suite('Deploy MinIO to Cluster, Verify Model in Pod', function () {
 
   test('a second run keeps the keys of the existing Secret', async () => {
     kube.requests.length = 0;
-    const r = await run<DeployedMinio>('deployMinio', undefined, { namespace: 'storage', size: '20Gi', kubeconfig, context: 'loopback', confirm: true, pollMs: 20, open: false });
+    const r = await run<DeployedMinio>('deployMinio', undefined, { namespace: 'storage', size: '20Gi', kubeconfig, context: 'loopback', nonInteractive: true, pollMs: 20, open: false });
     assert.ok(r, `deploy failed: ${api.lastNotice()?.message}`);
     assert.equal(r.newKeys, false);
     assert.ok(!kube.patches().some((p) => p.path.includes('/secrets/')));
@@ -58,7 +58,7 @@ suite('Deploy MinIO to Cluster, Verify Model in Pod', function () {
 
   test('Verify Model in Pod: hashes the file in the serving container and reads the health path', async () => {
     await applyWithClient(buildManifests({ ...s3Input, namespace: 'ml' }), { kubeconfig });
-    const r = await run<VerifyPodResult & { report: string }>('verifyModelInPod', undefined, { pod: 'llama-3-8b', namespace: 'ml', context: 'loopback', kubeconfig, open: false });
+    const r = await run<VerifyPodResult & { report: string }>('verifyModelInPod', undefined, { pod: 'llama-3-8b', namespace: 'ml', context: 'loopback', kubeconfig, open: false, nonInteractive: true });
     assert.ok(r, `verify failed: ${api.lastNotice()?.message}`);
     assert.equal(r.fileOutcome, 'match');
     assert.equal(r.path, '/models/llama-3-8b.Q5_K_M.gguf');

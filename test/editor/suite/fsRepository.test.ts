@@ -4,6 +4,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { formatBytes } from '../../../src/core/format';
 import { pendingKey, tagKey, type VersionManifest } from '../../../src/core/layout';
 import { Repository } from '../../../src/core/repository';
 import { createFsStorage } from '../../../src/core/storage/fsStorage';
@@ -74,12 +75,12 @@ suite('folder repository: tree and commands', () => {
 
   test('model: a "Tags" group, then versions newest first, each described by its tags', async () => {
     const model = await walk(api, CONN, MODEL);
-    assert.equal(item(api, model).contextValue, 'model');
+    assert.equal(item(api, model).contextValue, 'model@fs');
     const children = await kids(api, model);
     assert.deepEqual(children.map((n) => labelOf(api, n)), ['Tags', V2, V1]);
-    assert.equal(item(api, children[0]).contextValue, 'tagsGroup');
+    assert.equal(item(api, children[0]).contextValue, 'tagsGroup@fs');
     const v2 = item(api, children[1]);
-    assert.equal(v2.contextValue, 'version:tagged');
+    assert.equal(v2.contextValue, 'version:tagged@fs');
     assert.deepEqual(String(v2.description).split(', ').sort(), ['latest', 'v2']);
     assert.equal(item(api, children[2]).description, 'v1');
   });
@@ -88,15 +89,15 @@ suite('folder repository: tree and commands', () => {
     const tags = await kids(api, await walk(api, CONN, MODEL, 'Tags'));
     const byName = new Map(tags.map((t) => [labelOf(api, t), item(api, t)]));
     assert.deepEqual([...byName.keys()], ['latest', 'v1', 'v2']);
-    assert.equal(byName.get('latest')?.description, `latest -> v2 -> ${V2}/${F2}`);
-    assert.equal(byName.get('v1')?.description, `v1 -> ${V1}/${F1}`);
-    assert.equal(byName.get('latest')?.contextValue, 'tag');
+    assert.equal(byName.get('latest')?.description, `-> v2 -> ${V2}/${F2}`);
+    assert.equal(byName.get('v1')?.description, `-> ${V1}/${F1}`);
+    assert.equal(byName.get('latest')?.contextValue, 'tag@fs');
   });
 
   test('artifact: size as description, sha256 and time in the tooltip', async () => {
     const art = await walk(api, CONN, MODEL, V2, F2);
     const it = item(api, art);
-    assert.equal(it.contextValue, 'artifact');
+    assert.equal(it.contextValue, 'artifact@fs');
     assert.equal(it.description, '5.9 KiB');
     // the tooltip is resolved on hover (resolveTreeItem), so drawing the row reads no file
     const resolved = await api.resolveTreeItem(it, art, new vscode.CancellationTokenSource().token);
@@ -119,10 +120,10 @@ suite('folder repository: tree and commands', () => {
     const versions = (await kids(api, await walk(api, CONN, 'wip'))).filter((n) => n.kind === 'version');
     const pending = versions.find((n) => labelOf(api, n) === V2);
     assert.ok(pending, 'the pending version is not shown');
-    assert.equal(item(api, pending).contextValue, 'version:pending');
+    assert.equal(item(api, pending).contextValue, 'version:pending@fs');
     assert.equal(item(api, pending).description, 'upload incomplete');
     const gone = item(api, await walk(api, CONN, 'wip', 'Tags', 'gone'));
-    assert.equal(gone.contextValue, 'tag:broken');
+    assert.equal(gone.contextValue, 'tag:broken@fs');
     assert.match(String(gone.description), /^broken: /);
   });
 
@@ -139,14 +140,18 @@ suite('folder repository: tree and commands', () => {
     assert.deepEqual((await kids(api, model)).map((n) => labelOf(api, n)).slice(0, 2), ['Tags', '2024-05-01']);
   });
 
-  test('upload of a folder onto the repository creates a new model, subfolders kept', async () => {
+  test('upload of a folder onto the repository creates a new model, subfolders kept, .git left out of files and total', async () => {
     const src = scratch('upload-dir');
     makeFile(src, 'model.safetensors');
     makeFile(path.join(src, 'tokenizer'), 'tokenizer.json', 200);
+    makeFile(path.join(src, '.git', 'objects'), 'pack', 60_000);
     const conn = await walk(api, CONN);
     const manifest = await run<VersionManifest>('upload', conn, { paths: [src], version: '1.0.0', model: 'tiny-bert' });
     assert.ok(manifest);
     assert.deepEqual(manifest.files.map((f) => f.name).sort(), ['model.safetensors', 'tokenizer/tokenizer.json']);
+    // the progress total is logged as the upload starts: the bytes sent, not those of .git
+    const sent = formatBytes(manifest.files.reduce((n, f) => n + f.size, 0));
+    assert.ok(api.logLines().some((l) => l.includes(`uploading 1 path(s), ${sent}, to tiny-bert@1.0.0`)), `no log line with the total ${sent}`);
     await run('refresh', conn);
     assert.ok((await kids(api, await walk(api, CONN))).some((n) => labelOf(api, n) === 'tiny-bert'));
   });
@@ -169,7 +174,7 @@ suite('folder repository: tree and commands', () => {
     assert.equal(notice?.code, 'Conflict');
     assert.match(notice?.message ?? '', /alice@test/);
     assert.equal((await repo.resolve({ model: MODEL, tag: 'latest' })).version, V1, 'the losing move must not land');
-    const won = await run<TagInfo>('moveTag', latest, { target: '2024-05-01', retryOnConflict: true });
+    const won = await run<TagInfo>('moveTag', latest, { target: '2024-05-01', onConflict: 'retry' });
     assert.ok(won);
     assert.equal((await repo.resolve({ model: MODEL, tag: 'latest' })).version, '2024-05-01');
   });
@@ -179,24 +184,24 @@ suite('folder repository: tree and commands', () => {
     assert.ok(records);
     assert.deepEqual(records.map((r) => r.op), ['create', 'move', 'move']);
     assert.equal(records[1].who, 'alice@test');
-    await run('rollbackTag', await tagNode('latest'), {});
+    await run('rollbackTag', await tagNode('latest'), { nonInteractive: true });
     assert.equal((await repo.resolve({ model: MODEL, tag: 'latest' })).version, V1);
     assert.equal((await repo.history(MODEL, 'latest')).length, 4);
   });
 
   test('delete tag', async () => {
-    assert.ok(await run('deleteTag', await tagNode('staging'), { confirm: true }));
+    assert.ok(await run('deleteTag', await tagNode('staging'), { nonInteractive: true }));
     assert.equal(await tagTarget('staging'), undefined);
   });
 
   test('delete version is refused while a tag points at it, then works once untagged', async () => {
     const v1 = await walk(api, CONN, MODEL, V1);
-    assert.equal(await run('deleteVersion', v1, { confirm: true }), undefined);
+    assert.equal(await run('deleteVersion', v1, { nonInteractive: true }), undefined);
     assert.equal(api.lastNotice()?.code, 'InUse');
     assert.match(api.lastNotice()?.message ?? '', /Cannot delete version/);
     assert.ok(fs.existsSync(path.join(folder, MODEL, V1, F1)), 'a tagged version was deleted');
     const fresh = await walk(api, CONN, MODEL, '2024-05-01');
-    assert.equal(await run('deleteVersion', fresh, { confirm: true }), true);
+    assert.equal(await run('deleteVersion', fresh, { nonInteractive: true }), true);
     assert.ok(!(await repo.listVersions(MODEL)).some((v) => v.name === '2024-05-01'));
   });
 
@@ -218,7 +223,7 @@ suite('folder repository: tree and commands', () => {
 
   test('generate manifest: an untitled YAML document with a Pod mounting the folder over NFS', async () => {
     const g = await run<{ yaml: string; document: vscode.TextDocument }>('generateManifest', await tagNode('v2'),
-      { nfsServer: 'nfs.test.lan', nfsPath: '/export/models', namespace: 'inference' });
+      { nfsServer: 'nfs.test.lan', nfsPath: '/export/models', namespace: 'inference', nonInteractive: true });
     assert.ok(g);
     assert.equal(g.document.languageId, 'yaml');
     assert.equal(g.document.isUntitled, true);
@@ -244,7 +249,7 @@ suite('folder repository: tree and commands', () => {
     process.env.KUBECONFIG = file; // the extension runs in this same extension host process
     try {
       const g = await run<{ yaml: string; context?: string; namespace?: string }>('generateManifest', await tagNode('v2'),
-        { nfsServer: 'nfs.test.lan', open: false });
+        { nfsServer: 'nfs.test.lan', open: false, nonInteractive: true });
       assert.ok(g);
       assert.equal(g.context, 'kind-models');
       assert.equal(g.namespace, 'ml-serving');
@@ -256,11 +261,14 @@ suite('folder repository: tree and commands', () => {
     }
   });
 
-  test('copy S3 URI and share URL of an artifact in a folder repository', async () => {
+  test('copy S3 URI and copy presigned URL refuse a file of a folder repository, naming why', async () => {
     const art = await walk(api, CONN, MODEL, V2, F2);
-    assert.equal(await run('copyS3Uri', art), path.join(folder, MODEL, V2, F2));
-    const url = await run<string>('copyPresignedUrl', art, { expiresIn: 3600 });
-    assert.match(url ?? '', /^file:\/\//);
+    for (const [command, args] of [['copyS3Uri', {}], ['copyPresignedUrl', { expiresIn: 3600 }]] as const) {
+      assert.equal(await run(command, art, args), undefined, `${command} copied something`);
+      const n = api.lastNotice();
+      assert.equal(n?.code, 'InvalidRef', `${command}: ${n?.message}`);
+      assert.match(n?.message ?? '', /folder repository, not in S3/);
+    }
   });
 
   test('edit connection renames it in the tree', async () => {

@@ -108,6 +108,6 @@ export async function addFolder(api: ExtensionApi, folder: string, name: string)
 }
 
 export async function removeConnection(api: ExtensionApi, id: string): Promise<void> {
-  await run('removeConnection', { connectionId: id }, { confirm: true });
+  await run('removeConnection', { connectionId: id }, { nonInteractive: true });
   await until(`connection ${id} gone`, () => (api.connection(id) ? undefined : true));
 }

@@ -70,7 +70,7 @@ suite('apply YAML with kubectl: a terminal of its own, YAML on stdin', function 
   });
 
   const apply = async (yaml: string, context?: string): Promise<Applied> => {
-    const r = await run<Applied>('applyManifest', undefined, { yaml, context, confirm: true });
+    const r = await run<Applied>('applyManifest', undefined, { yaml, context, nonInteractive: true });
     assert.ok(r, `apply failed: ${api.lastNotice()?.message}`);
     opened.push(r.terminal);
     return r;

@@ -112,7 +112,7 @@ suite('leases: uploads and downloads survive a refresh and a connection edit', f
     });
     const id = await run<string>('addS3Connection', undefined, {
       name: 'lease-s3', endpoint: env.endpoint, region: env.region, bucketFilter: bucket,
-      accessKeyId: env.accessKeyId, secretAccessKey: env.secretAccessKey,
+      accessKeyId: env.accessKeyId, secretAccessKey: env.secretAccessKey, nonInteractive: true,
     });
     assert.ok(id);
     ids.push(id);

@@ -11,6 +11,7 @@ import { Repository } from '../../../src/core/repository';
 import { createFsStorage } from '../../../src/core/storage/fsStorage';
 import type { ExtensionApi } from '../../../src/extension';
 import { digest } from '../../../src/vscode/testApi';
+import { modelNodeId } from '../../../src/tree/ids';
 import type { TreeNode } from '../../../src/tree/nodes';
 import { startFakeHub, type FakeHub } from '../../helpers/fakeHub';
 import { ggufHeader, safetensorsBytes, tinyLlamaSpec, writeGguf } from '../../helpers/gguf';
@@ -160,7 +161,7 @@ suite('model metadata, model cards, search and Hugging Face import', () => {
     const shown = await run<{ revealed?: string }>('searchModels', conn, { query: 'arch:qwen2', reveal: 'chat-small' });
     assert.equal(shown?.revealed, 'chat-small');
     await until('chat-small selected in the view', () =>
-      (api.selection() as TreeNode[]).some((n) => n.id === `c:${id}/m:chat-small`) || undefined);
+      (api.selection() as TreeNode[]).some((n) => n.id === modelNodeId({ connectionId: id }, 'chat-small')) || undefined);
   });
 
   test('Hugging Face import: one quantization from the local Hub into the folder repository', async () => {

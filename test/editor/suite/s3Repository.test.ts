@@ -46,7 +46,7 @@ suite('S3 repository on the real server: keys, tree, commands, errors', function
       name: CONN, endpoint: env.endpoint, region: env.region, bucketFilter: bucket,
       // the test server is on loopback, which pods cannot reach: manifests need the cluster's address
       clusterEndpoint: 'http://minio.model-storage:9000',
-      accessKeyId: env.accessKeyId, secretAccessKey: env.secretAccessKey,
+      accessKeyId: env.accessKeyId, secretAccessKey: env.secretAccessKey, nonInteractive: true,
     });
     assert.ok(id, 'addS3Connection returned no id');
     ids.push(id);
@@ -71,7 +71,7 @@ suite('S3 repository on the real server: keys, tree, commands, errors', function
     assert.deepEqual((await kids(api, b)).map((n) => labelOf(api, n)), [MODEL]);
     assert.deepEqual((await kids(api, await walk(api, CONN, bucket, MODEL))).map((n) => labelOf(api, n)), ['Tags', V2, V1]);
     const latest = await walk(api, CONN, bucket, MODEL, 'Tags', 'latest');
-    assert.equal(item(api, latest).description, `latest -> v2 -> ${V2}/${F2}`);
+    assert.equal(item(api, latest).description, `-> v2 -> ${V2}/${F2}`);
     const artNode = await walk(api, CONN, bucket, MODEL, V2, F2);
     const art = item(api, artNode);
     assert.equal(art.description, '5.9 KiB');
@@ -115,7 +115,9 @@ suite('S3 repository on the real server: keys, tree, commands, errors', function
   });
 
   test('copy S3 URI names bucket, model, version and file', async () => {
-    assert.equal(await run('copyS3Uri', await walk(api, CONN, bucket, MODEL, V2, F2)), `s3://${bucket}/${MODEL}/${V2}/${F2}`);
+    const art = await walk(api, CONN, bucket, MODEL, V2, F2);
+    assert.equal(item(api, art).contextValue, 'artifact@s3', 'the menus offer the S3 actions on this marker');
+    assert.equal(await run('copyS3Uri', art), `s3://${bucket}/${MODEL}/${V2}/${F2}`);
   });
 
   test('download from S3 checks sha256', async () => {
@@ -129,7 +131,7 @@ suite('S3 repository on the real server: keys, tree, commands, errors', function
 
   test('generated YAML: a Secret with placeholder keys and a Pod that copies the pinned file', async () => {
     const g = await run<{ yaml: string; document: vscode.TextDocument }>('generateManifest',
-      await walk(api, CONN, bucket, MODEL, 'Tags', 'v2'), { namespace: 'models' });
+      await walk(api, CONN, bucket, MODEL, 'Tags', 'v2'), { namespace: 'models', nonInteractive: true });
     assert.ok(g);
     const text = g.document.getText();
     assert.equal(g.document.languageId, 'yaml');
@@ -141,14 +143,14 @@ suite('S3 repository on the real server: keys, tree, commands, errors', function
   });
 
   test('delete version is refused while tagged (S3)', async () => {
-    assert.equal(await run('deleteVersion', await walk(api, CONN, bucket, MODEL, V2), { confirm: true }), undefined);
+    assert.equal(await run('deleteVersion', await walk(api, CONN, bucket, MODEL, V2), { nonInteractive: true }), undefined);
     assert.equal(api.lastNotice()?.code, 'InUse');
     assert.ok((await repo.listVersions(MODEL)).some((v) => v.name === V2));
   });
 
   test('a wrong secret key shows as an error node; fixing the keys brings the buckets back', async () => {
     const id = await run<string>('addS3Connection', undefined, {
-      name: 's3-wrong-key', endpoint: env?.endpoint, bucketFilter: bucket, accessKeyId: env?.accessKeyId, secretAccessKey: 'not-the-secret-key',
+      name: 's3-wrong-key', endpoint: env?.endpoint, bucketFilter: bucket, accessKeyId: env?.accessKeyId, secretAccessKey: 'not-the-secret-key', nonInteractive: true,
     });
     assert.ok(id);
     ids.push(id);
@@ -171,7 +173,7 @@ suite('S3 repository on the real server: keys, tree, commands, errors', function
 
   test('a server that is down shows as an error node', async () => {
     const id = await run<string>('addS3Connection', undefined, {
-      name: 's3-down', endpoint: 'http://127.0.0.1:9', accessKeyId: 'x', secretAccessKey: 'y-secret',
+      name: 's3-down', endpoint: 'http://127.0.0.1:9', accessKeyId: 'x', secretAccessKey: 'y-secret', nonInteractive: true,
     });
     assert.ok(id);
     ids.push(id);

@@ -79,20 +79,30 @@ suite('trust boundary: problems, refusals, tag warnings, deadlines, the log', ()
   });
 
   test('no context-menu action or drop is offered on them (and the menu check itself sees the usual ones)', () => {
-    assert.ok(menusFor('version').includes('modelRepository.deleteVersion'));
-    assert.ok(menusFor('artifact').includes('modelRepository.download'));
+    assert.ok(menusFor('version@fs').includes('modelRepository.deleteVersion'));
+    assert.ok(menusFor('artifact@fs').includes('modelRepository.download'));
     assert.deepEqual(menusFor('problem:version'), []);
     assert.deepEqual(menusFor('problem:artifact'), []);
     assert.equal(isDropTarget(problemVersion()), false, 'files dropped on it would be uploaded');
     assert.equal(isDropTarget(versionNode(place(), { model: MODEL, name: V1, state: 'complete', tags: [] })), true);
   });
 
+  test('S3-only actions are offered on nodes of S3 connections only', () => {
+    const s3Only = ['modelRepository.copyS3Uri', 'modelRepository.copyPresignedUrl'];
+    for (const ctx of ['tag@s3', 'version:tagged@s3', 'artifact@s3']) assert.deepEqual(s3Only.filter((c) => menusFor(ctx).includes(c)), s3Only, ctx);
+    for (const ctx of ['tag@fs', 'version:tagged@fs', 'artifact@fs', 'model@fs', 'tagsGroup@fs', 'connection']) {
+      assert.deepEqual(s3Only.filter((c) => menusFor(ctx).includes(c)), [], ctx);
+    }
+    assert.ok(menusFor('artifact@fs').includes('modelRepository.download'), 'the other file actions are gone too');
+    assert.ok(menusFor('bucket').includes('modelRepository.copyS3Uri'));
+  });
+
   test('commands refuse them with an Unsafe error naming the problem', async () => {
     const dest = scratch('trust-down');
     const cases: [string, TreeNode, object][] = [
       ['download', problemFile(), { dest }], ['copyS3Uri', problemFile(), {}], ['copyPresignedUrl', problemFile(), { expiresIn: 60 }],
-      ['generateManifest', problemFile(), { open: false, nfsServer: 'nfs.test.lan' }],
-      ['deleteVersion', problemVersion(), { confirm: true }], ['createTag', problemVersion(), { tag: 'x' }],
+      ['generateManifest', problemFile(), { open: false, nfsServer: 'nfs.test.lan', nonInteractive: true }],
+      ['deleteVersion', problemVersion(), { nonInteractive: true }], ['createTag', problemVersion(), { tag: 'x' }],
       ['showVersionDetails', problemVersion(), { open: false }], ['upload', problemVersion(), { paths: [folder], version: 'v9' }],
     ];
     for (const [command, node, args] of cases) {
@@ -169,7 +179,7 @@ suite('trust boundary: problems, refusals, tag warnings, deadlines, the log', ()
       const n = api.lastNotice();
       assert.equal(n?.severity, 'warning');
       assert.match(n?.message ?? '', new RegExp(`^Moved tag v1 of ${MODEL} to ${V2}, but: `));
-      assert.equal(await run('deleteTag', await child(api, await walk(api, CONN, MODEL, 'Tags'), 'v1'), { confirm: true }), true);
+      assert.equal(await run('deleteTag', await child(api, await walk(api, CONN, MODEL, 'Tags'), 'v1'), { nonInteractive: true }), true);
       assert.equal(api.lastNotice()?.severity, 'warning');
     } finally {
       fs.rmSync(blocked, { force: true });
@@ -182,7 +192,7 @@ suite('trust boundary: problems, refusals, tag warnings, deadlines, the log', ()
     const props = pkg.contributes.configuration.properties;
     assert.deepEqual(['connect', 'firstByte', 'stall'].map((k) => props[`modelRepository.timeouts.${k}`]?.default), [10, 30, 30]);
     for (const k of ['connect', 'firstByte', 'stall']) assert.match(props[`modelRepository.timeouts.${k}`].markdownDescription, /^Seconds /);
-    const s3 = await run<string>('addS3Connection', undefined, { name: 'trust-timeouts', endpoint: 'http://127.0.0.1:9', accessKeyId: 'k', secretAccessKey: 'trust-secret-1' });
+    const s3 = await run<string>('addS3Connection', undefined, { name: 'trust-timeouts', endpoint: 'http://127.0.0.1:9', accessKeyId: 'k', secretAccessKey: 'trust-secret-1', nonInteractive: true });
     assert.ok(s3);
     const cfg = vscode.workspace.getConfiguration('modelRepository');
     try {
