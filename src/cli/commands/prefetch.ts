@@ -15,6 +15,7 @@ import { parseRef, formatRef } from '../../core/refs';
 import type { CommandSpec } from '../command';
 import { stringFlag } from '../command';
 import { modelRefOf } from '../describe';
+import { DEPLOY_OPTIONS, withClusterEndpoint } from '../manifestBuild';
 import { UsageError } from '../exitCodes';
 import { NODE_CACHE_OPTIONS, nodeCacheFrom } from '../nodeCacheFlags';
 import { withSession } from '../session';
@@ -69,6 +70,7 @@ examples:
     wait: { type: 'boolean', description: 'report per node until every node is cached or failed' },
     'wait-timeout': { type: 'string', value: '<seconds>', description: 'how long --wait waits in all (default 1800)' },
     print: { type: 'boolean', description: 'print the YAML (placeholder keys) instead of applying it' },
+    'cluster-endpoint': DEPLOY_OPTIONS['cluster-endpoint'],
   },
   args: { min: 1, max: 1 },
   async run(ctx) {
@@ -87,7 +89,7 @@ examples:
       ctx.out.note(`# ${resolved.chain.join(' -> ')}`);
       const credentials = !print && s.config.kind === 's3' ? s.config.credentials : undefined;
       if (!print && s.config.kind === 's3' && !credentials) throw new UsageError('prefetch puts the keys into the Secret: this connection has no explicit keys', usage);
-      const input = manifestInputFor(resolved, s.config, {
+      const input = manifestInputFor(resolved, withClusterEndpoint(s.config, ctx.flags, usage), {
         ref: formatRef(ref), nodeCache, ...(namespace ? { namespace } : {}), ...(secretName ? { secretName } : {}), ...(credentials ? { credentials } : {}),
       });
       return buildPrefetch(input, { ...(nodeSelector ? { nodeSelector } : {}), tolerations });
