@@ -11,6 +11,7 @@ import type { Log } from '../vscode/log';
 import type { Place, Repositories } from '../vscode/repositories';
 import type { Connection } from '../vscode/settings';
 import { pageSize, resolveFolder } from '../vscode/settings';
+import { connectionNodeId, rootNodeId } from './ids';
 import {
   artifactNode, bucketNode, connectionNode, loadMoreNode, messageNode, modelNode, tagNode, tagsGroupNode, versionNode,
   type MessageNode, type ModelNode, type RootNode, type TreeNode,
@@ -84,7 +85,7 @@ function failure(parentId: string, what: string, err: unknown, deps: ChildDeps, 
 
 async function rootsOf(deps: ChildDeps): Promise<TreeNode[]> {
   await deps.store.ready();
-  return deps.store.list().map((c) => connectionNode(c, connectionDetail(c), c.kind === 'fs' ? deps.state.filters.get(`c:${c.id}`) : undefined));
+  return deps.store.list().map((c) => connectionNode(c, connectionDetail(c), c.kind === 'fs' ? deps.state.filters.get(connectionNodeId(c.id)) : undefined));
 }
 
 async function modelsOf(root: RootNode, place: Place, deps: ChildDeps, more: boolean): Promise<TreeNode[]> {
@@ -150,7 +151,7 @@ export async function childrenOf(node: TreeNode | undefined, deps: ChildDeps): P
       return guarded(node, `buckets of ${c.name}`, c.id, deps, async () => {
         const buckets = await deps.repos.buckets(c.id);
         if (buckets.length === 0) return [messageNode(node.id, c.bucketFilter ? `No bucket matches '${c.bucketFilter}'` : 'No buckets', 'info')];
-        return buckets.map((b) => bucketNode(c.id, b, deps.state.filters.get(`b:${c.id}/${b}`)));
+        return buckets.map((b) => bucketNode(c.id, b, deps.state.filters.get(rootNodeId({ connectionId: c.id, bucket: b }))));
       });
     }
     case 'bucket':

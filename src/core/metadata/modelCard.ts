@@ -3,6 +3,7 @@
 import type { Storage } from '../storage/storage';
 import type { ArtifactInfo, VersionInfo } from '../types';
 import { wrapError } from '../errors';
+import { formatBytes } from '../format';
 import { formatParameters } from './modelMetadata';
 import type { MetadataFormat, ModelMetadata } from './modelMetadata';
 
@@ -24,14 +25,6 @@ export async function readModelCard(storage: Storage, model: string, signal?: Ab
   } catch (e) {
     throw wrapError(e, 'read the model card of', model);
   }
-}
-
-function formatBytes(n: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let v = n;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) { v /= 1024; i++; }
-  return i === 0 ? `${n} B` : `${v.toFixed(1)} ${units[i]}`;
 }
 
 const cell = (s: string | number | undefined): string => (s === undefined || s === '' ? '-' : String(s).replace(/\|/g, '\\|'));
