@@ -84,6 +84,8 @@ suite('Add Connection from Cluster (port-forward through the fake API server)', 
 
   test('a port-forward dropped by the server is re-opened for the next listing', async () => {
     assert.ok(id);
+    // The pool may have closed idle connections since the last test: list one version so a forward is open now.
+    assert.deepEqual((await kids(api, await walk(api, NAME, bucket, MODEL, V2))).length > 0, true);
     const before = cluster.forwardsOpened();
     assert.ok(cluster.killForwards() > 0, 'the connection kept its pooled connections open');
     // A version not listed yet: the same cached connection must list it through a new WebSocket.

@@ -22,6 +22,7 @@ import { addFolder, extensionApi, kids, labelOf, removeConnection, run, scratch,
 
 const env = s3TestEnv();
 const SIZE = 160 * 1024 * 1024;
+const FS_SIZE = 1024 * 1024 * 1024;
 const MODEL = 'big-model';
 
 /** A file of `size` bytes, written in 8 MiB blocks of changing content (the sha256 is checked). */
@@ -62,7 +63,7 @@ async function drained(api: ExtensionApi): Promise<void> {
 }
 
 async function uploadWhileDisturbed(api: ExtensionApi, id: string, root: TreeNode, check: Storage, file: string, version: string,
-  renamed: string): Promise<void> {
+  renamed: string, size = SIZE): Promise<void> {
   const up = start(run<VersionManifest>('upload', root, { paths: [file], model: MODEL, version }));
   // the upload has claimed the version (its pending marker is there): it is running now
   await until('the upload to start', async () => (up.settled() ? true : (await check.stat(pendingKey(MODEL, version))) ? true : undefined), 600);
@@ -71,7 +72,7 @@ async function uploadWhileDisturbed(api: ExtensionApi, id: string, root: TreeNod
   assert.ok(manifest, `the upload failed: ${api.lastNotice()?.message}`);
   await drained(api);
   const arts = await new Repository(check).listArtifacts(MODEL, version);
-  assert.deepEqual(arts.map((a) => [a.name, a.size, a.sha256]), [[path.basename(file), SIZE, sha256(file)]]);
+  assert.deepEqual(arts.map((a) => [a.name, a.size, a.sha256]), [[path.basename(file), size, sha256(file)]]);
   assert.equal(await check.stat(pendingKey(MODEL, version)), undefined, 'the version was not published');
 }
 
@@ -145,7 +146,10 @@ suite('leases: uploads and downloads survive a refresh and a connection edit', f
     const id = await addFolder(api, folder, 'lease-fs');
     ids.push(id);
     const check = createFsStorage({ kind: 'fs', path: folder });
-    await uploadWhileDisturbed(api, id, await walk(api, 'lease-fs'), check, file, '2024-07-02', 'lease-fs-renamed');
+    // A local copy is much faster than S3: a larger file keeps it running while the tree is disturbed.
+    const big = bigFile(scratch('lease-fs-src'), 'bigger-model.Q8_0.gguf', FS_SIZE);
+    cleanups.push(async () => fs.rmSync(path.dirname(big), { recursive: true, force: true }));
+    await uploadWhileDisturbed(api, id, await walk(api, 'lease-fs'), check, big, '2024-07-02', 'lease-fs-renamed', FS_SIZE);
     await vscode.commands.executeCommand('modelRepository.refresh');
     assert.ok((await kids(api, await walk(api, 'lease-fs-renamed'))).some((n) => labelOf(api, n) === MODEL));
   });
