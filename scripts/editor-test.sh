@@ -106,16 +106,25 @@ run_browser() {
     conns="$conns,{\"id\":\"s3\",\"name\":\"Local S3\",\"kind\":\"s3\",\"endpoint\":\"$S3_ENDPOINT\",\"region\":\"${AWS_REGION:-us-east-1}\",\"pathStyle\":true,\"bucket\":\"$bucket\"}"
   fi
   write_settings "$ws" "[$conns]"
+  # With the S3 server: a loopback API server playing a cluster whose MinIO leads to it (for "Add
+  # Connection from Cluster..."); the extension host finds it through KUBECONFIG.
+  local kubeconfig=""
+  if [ -n "$bucket" ]; then
+    setsid node test/browser/fakeCluster.mjs "$R/kube" >"$R/fake-cluster.log" 2>&1 &
+    PIDS+=("$!")
+    for _ in $(seq 1 100); do kubeconfig=$(head -1 "$R/fake-cluster.log" 2>/dev/null); [ -f "$kubeconfig" ] && break; kubeconfig=""; sleep 0.1; done
+    [ -n "$kubeconfig" ] || log "the loopback API server did not start (see $R/fake-cluster.log): the cluster browser test is skipped"
+  fi
   port=$(free_port)
   started=$(date +%s%3N)
-  setsid "$CODE_SERVER" --bind-addr "127.0.0.1:$port" --auth none --disable-telemetry --disable-update-check \
+  KUBECONFIG=${kubeconfig:-${KUBECONFIG:-}} setsid "$CODE_SERVER" --bind-addr "127.0.0.1:$port" --auth none --disable-telemetry --disable-update-check \
     --disable-workspace-trust --extensions-dir "$R/cs-extensions" --user-data-dir "$R/cs-ud" "$ws" \
     >"$R/code-server.log" 2>&1 &
   pid=$!; PIDS+=("$pid")
   wait_http "http://127.0.0.1:$port/healthz" "$pid" 60 || { echo "browser phase could not run: code-server on port $port did not start (see $R/code-server.log)"; return 3; }
   log "code-server on http://127.0.0.1:$port answering after $(($(date +%s%3N) - started)) ms"
   mkdir -p "$SHOTS"
-  CS_URL=http://127.0.0.1:$port CS_STARTED_AT=$started WS_DIR=$ws REPO_DIR=$ws/model-repo S3_BUCKET=$bucket RUN_DIR=$R \
+  KUBECONFIG=$kubeconfig CS_URL=http://127.0.0.1:$port CS_STARTED_AT=$started WS_DIR=$ws REPO_DIR=$ws/model-repo S3_BUCKET=$bucket RUN_DIR=$R \
     SHOTS_DIR=$SHOTS \
     node --test --test-isolation=none --test-timeout=240000 --test-reporter=spec test/browser/*.test.mjs 2>&1 | tee "$R/browser.log"
   rc=${PIPESTATUS[0]}

@@ -1,7 +1,7 @@
 // Writes docs/benchmarks.md (tables with ratios to the best peer, the machine, how to reproduce) and
 // docs/benchmarks-versions.svg (ls time against the number of versions, both axes logarithmic).
 import { spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { root } from './common.mjs';
@@ -146,6 +146,7 @@ export function writeReport({ cliRows, transferRows, tree, versions, layout, m, 
     '',
   ].join('\n');
   const dir = params.outDir ?? join(root, 'docs');
+  mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'benchmarks.md'), doc);
   if (versions.length > 1) writeFileSync(join(dir, 'benchmarks-versions.svg'), chart(versions));
   return join(dir, 'benchmarks.md');
