@@ -163,7 +163,9 @@ describe('S3 integrity: checksum tags, If-Match, size cap, key rule', { skip: sk
     try {
       const e = await rejects(s.readText('big/record.json'), 'Corrupt');
       assert.match(e.message, new RegExp(`${MAX_TEXT_BYTES + 1} bytes`));
-      assert.ok(proxy.stats.responseBytes < MiB, `only ${proxy.stats.responseBytes} body bytes were relayed`);
+      // The refusal comes from the response headers; what the proxy relayed before the socket closed is what
+      // the kernel's socket buffers took meanwhile (about 2 MiB on a quiet machine), far from the whole object.
+      assert.ok(proxy.stats.responseBytes < MAX_TEXT_BYTES / 2, `${proxy.stats.responseBytes} body bytes were relayed`);
       assert.equal((await s.readText('big/fits.json'))?.length, MAX_TEXT_BYTES);
     } finally {
       s.dispose?.();
