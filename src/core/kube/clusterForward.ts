@@ -50,7 +50,7 @@ export async function resolvePod(kube: KubeSession, svc: S3Service): Promise<{ p
   return { pod: name, port: named.containerPort };
 }
 
-/** Gives every WebSocket client-node opens for this session a handshake deadline. */
+/** Gives every WebSocket client-node opens for this cluster connection a handshake deadline. */
 function limitHandshake(kube: KubeSession): void {
   const kc = kube.kc as typeof kube.kc & { handshakeLimited?: boolean };
   if (kc.handshakeLimited) return;

@@ -36,7 +36,7 @@ export interface KubeSession {
   readonly core: CoreV1Api;
   /** The loaded kubeconfig (for clients built outside the generated API, e.g. port-forward). */
   readonly kc: KubeConfig;
-  /** Connect and first-byte deadlines of this session. */
+  /** Connect and first-byte deadlines of this API server connection. */
   readonly timeouts: Timeouts;
   /** The API server URL, for messages. */
   readonly server: string;
