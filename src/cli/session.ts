@@ -111,16 +111,21 @@ export async function connectionFor(loc: RepoLocation, global: GlobalFlags, env:
   return withFlags(cfg, global, env);
 }
 
+// The CLI process does nothing else while it transfers: a download writes on the main thread, in the
+// small pieces this kernel copies fastest (s3Chunks.ts; measured: about 1 s less system time per GiB).
+const CLI_S3 = { download: { inlineWrites: true } } as const;
+
 export async function openSession(loc: RepoLocation, global: GlobalFlags): Promise<Session> {
   let config = await connectionFor(loc, global);
   let storage: Storage;
   if (config.kind === 's3' && config.viaCluster) {
     // The connection as opened: the forwarded port as endpoint, the Service's URL as cluster endpoint.
-    const opened = await (await import('../core/kube/clusterStorage.js')).openClusterStorage({ ...config, viaCluster: config.viaCluster });
+    const opened = await (await import('../core/kube/clusterStorage.js')).openClusterStorage({ ...config, viaCluster: config.viaCluster },
+      CLI_S3);
     storage = opened.storage;
     config = opened.config;
   } else {
-    storage = await openStorage(config);
+    storage = await openStorage(config, CLI_S3);
   }
   // Who is recorded in the tag history: MODELREPO_USER, else the core's default (user@host).
   const who = process.env.MODELREPO_USER;

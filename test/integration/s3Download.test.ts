@@ -2,7 +2,7 @@
 // file with a sidecar next to the destination; the destination is replaced only when complete and
 // (with expectedSha256) verified; a cancel removes the partial; a planted symlink is not followed;
 // and a download whose process was SIGKILLed is resumed by the next run from what it left: fewer
-// bytes are fetched and the result is byte-identical.
+// bytes are fetched and the result is byte-identical. The killed child writes inline, as the CLI does.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -78,6 +78,18 @@ describe('S3 downloads: partial file, sidecar, verification, resume after SIGKIL
     assert.deepEqual(await fsp.readdir(path.dirname(dest)), ['model.bin']);
   });
 
+  it('with inline writes (as the CLI downloads) the file is byte-identical and verified', async () => {
+    const inline = createS3Storage(s3Config(env!, bucket), { download: { chunkSize: MiB, parallel: 3, inlineWrites: true } });
+    try {
+      const dest = path.join(dir, 'inline', 'model.bin');
+      assert.deepEqual(await inline.downloadFile('m/v1/model.bin', dest, { expectedSha256: sha(body) }), { size: SIZE, sha256: sha(body) });
+      assert.ok((await fsp.readFile(dest)).equals(body), 'byte-identical');
+      assert.deepEqual(await fsp.readdir(path.dirname(dest)), ['model.bin']);
+    } finally {
+      inline.dispose?.();
+    }
+  });
+
   it('a wrong expectedSha256 is Integrity: the previous destination stays, nothing else is left', async () => {
     const dest = path.join(dir, 'b', 'model.bin');
     await fsp.mkdir(path.dirname(dest), { recursive: true });
@@ -133,7 +145,7 @@ describe('S3 downloads: partial file, sidecar, verification, resume after SIGKIL
     const proxy = await s3Proxy(env!.endpoint, { responseTotalAfter: stallAfter, match: (m) => m === 'GET' });
     const script = `
       const { createS3Storage } = require(process.env.STORAGE_JS);
-      const s = createS3Storage(JSON.parse(process.env.CFG), { download: { chunkSize: ${MiB}, parallel: 2, checkpointMs: 0 } });
+      const s = createS3Storage(JSON.parse(process.env.CFG), { download: { chunkSize: ${MiB}, parallel: 2, checkpointMs: 0, inlineWrites: true } });
       s.downloadFile('m/v1/model.bin', process.env.DEST).then(() => process.exit(0), (e) => { console.error(e.message); process.exit(1); });`;
     const child = spawn(process.execPath, ['-e', script], {
       stdio: ['ignore', 'ignore', 'pipe'],

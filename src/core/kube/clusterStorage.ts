@@ -3,7 +3,7 @@
 // storage on the forwarded port. Disposing the storage closes the forward, so the forward lives exactly
 // as long as the connection is in use (the CLI's command, the extension's cached repository).
 import type { ClusterRoute, S3ConnectionConfig } from '../connections/types';
-import type { S3Storage } from '../storage/s3Storage';
+import type { S3Storage, S3StorageOptions } from '../storage/s3Storage';
 import { readClusterKeys } from './clusterKeys';
 import { openClusterForward } from './clusterForward';
 import type { ClusterForward } from './clusterForward';
@@ -28,7 +28,8 @@ export function openRouteKube(route: ClusterRoute, cfg: { timeouts?: S3Connectio
   }, 'connect through the cluster');
 }
 
-export async function openClusterStorage(cfg: S3ConnectionConfig & { viaCluster: ClusterRoute }): Promise<ClusterStorage> {
+export async function openClusterStorage(cfg: S3ConnectionConfig & { viaCluster: ClusterRoute },
+  s3: S3StorageOptions = {}): Promise<ClusterStorage> {
   const route = cfg.viaCluster;
   const kube = await openRouteKube(route, cfg);
   const svc = await readS3Service(kube, route.namespace, route.service, route.port);
@@ -40,7 +41,7 @@ export async function openClusterStorage(cfg: S3ConnectionConfig & { viaCluster:
     ...(credentials ? { credentials } : {}),
   };
   const { createS3Storage } = await import('../storage/s3Storage.js');
-  const inner = createS3Storage(config);
+  const inner = createS3Storage(config, s3);
   const storage: S3Storage = {
     ...inner,
     dispose(): void {

@@ -29,6 +29,8 @@ export interface DownloadTuning {
   readonly pool: BufferPool;
   /** Raw-socket GETs on http:// endpoints (default true). */
   readonly rawSockets: boolean;
+  /** Writes on the main thread as the bytes land (s3Chunks.ts: ChunkJob.inlineWrites; default false). */
+  readonly inlineWrites?: boolean;
   /** Least time between two checkpoints of the partial file (default 2 s). */
   readonly checkpointMs?: number;
 }
@@ -85,6 +87,7 @@ export async function downloadFile(ctx: S3Context, key: string, localPath: strin
     if (resumed > 0) opts.onProgress?.({ stored, total: size, resumed });
     job = {
       ctx, key, fh: partial.fh, size, etag, base: resumed, chunkSize: tuning.chunkSize, pool: tuning.pool, signal: stop.signal,
+      inlineWrites: tuning.inlineWrites,
       raw: size > resumed ? rawPoolFor(ctx, tuning.rawSockets) : undefined,
     };
     const every = tuning.checkpointMs ?? 2000;
