@@ -75,7 +75,9 @@ export async function upload(s: Services, node: unknown, raw: unknown): Promise<
     s.log.info(`uploading ${files.length} path(s), ${formatBytes(total)}, to ${label}`);
     const t0 = Date.now();
     const manifest = await withCancellableProgress(`Uploading ${label}`, (progress, signal) =>
-      repo.upload(target.model, version, files, { signal, onProgress: new TransferReporter(progress, total).onProgress }));
+      repo.upload(target.model, version, files, {
+        signal, onProgress: new TransferReporter(progress, total).onProgress, onWarning: (m) => s.log.warn(m),
+      }));
     const secs = Math.max(0.001, (Date.now() - t0) / 1000);
     s.log.info(`uploaded ${label}: ${manifest.files.length} file(s), ${formatBytes(total)} in ${secs.toFixed(1)} s`);
     s.tree.refresh(refreshId);

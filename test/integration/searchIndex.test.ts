@@ -13,6 +13,8 @@ import { Repository } from '../../src/core/repository';
 import { createS3Storage } from '../../src/core/storage/s3Storage';
 import type { Storage } from '../../src/core/storage/storage';
 import { isRepoError } from '../../src/core/errors';
+import { counting } from '../helpers/countingStorage';
+import type { Counted } from '../helpers/countingStorage';
 import { ggufHeader, tinyLlamaSpec } from '../helpers/gguf';
 import { createTestBucket, deleteTestBucket, rawS3Client } from '../helpers/s3bucket';
 import { s3Config, s3TestEnv, skipWithoutS3 } from '../helpers/s3env';
@@ -21,24 +23,6 @@ import { s3Config, s3TestEnv, skipWithoutS3 } from '../helpers/s3env';
 // metadata.test.ts and cliMetadata.test.ts see.
 const MODELS = 60;
 const LLAMAS = Array.from({ length: MODELS / 2 }, (_, i) => `model-${String(2 * i + 1).padStart(2, '0')}`);
-
-type Counted = Storage & { calls: Record<string, number>; reads: string[] };
-
-/** The storage with every call counted by method, and the keys of ranged/whole reads. */
-function counting(inner: Storage): Counted {
-  const c = Object.create(inner) as Counted;
-  c.calls = {};
-  c.reads = [];
-  for (const m of ['list', 'stat', 'read', 'readText', 'putText', 'readLink', 'readChecksum'] as const) {
-    const orig = (inner[m] as (...a: unknown[]) => unknown).bind(inner);
-    (c as unknown as Record<string, unknown>)[m] = (...args: unknown[]) => {
-      c.calls[m] = (c.calls[m] ?? 0) + 1;
-      if (m === 'read') c.reads.push(args[0] as string);
-      return orig(...args);
-    };
-  }
-  return c;
-}
 
 const gguf = (arch: string, fileType: number): Buffer => {
   const { header, dataBytes } = ggufHeader(tinyLlamaSpec({ 'general.architecture': arch, 'general.file_type': fileType }));

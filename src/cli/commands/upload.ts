@@ -62,6 +62,7 @@ examples:
       try {
         manifest = await s.repo.upload(ref.model, version, paths, {
           signal: ctx.signal, onProgress, ...(followSymlinks ? { followSymlinks: true } : {}),
+          onWarning: (m) => ctx.out.warn(`warning: ${m}`),
         });
       } finally {
         progress.finish();

@@ -7,14 +7,14 @@
 import type * as GgufLib from '@huggingface/gguf';
 import type { GGUFParseOutput } from '@huggingface/gguf';
 import { RepoError } from '../errors';
-import type { Storage } from '../storage/storage';
 import type { ModelMetadata } from './modelMetadata';
 import { ByteCounter, readRange } from './rangeRead';
+import type { RangeSource } from './rangeRead';
 
 /** The parser needs an http(s) URI to take the fetch path; it never leaves this process. */
 const PSEUDO_ORIGIN = 'https://storage.modelrepo.invalid/';
 
-function storageFetch(storage: Storage, key: string, size: number, counter: ByteCounter, signal?: AbortSignal): typeof fetch {
+function storageFetch(storage: RangeSource, key: string, size: number, counter: ByteCounter, signal?: AbortSignal): typeof fetch {
   return (async (_input: unknown, init?: { headers?: unknown }) => {
     signal?.throwIfAborted();
     const range = new Headers(init?.headers as Record<string, string> | undefined).get('range') ?? '';
@@ -50,7 +50,7 @@ function quantizationOf(lib: GgufModule, meta: Record<string, unknown>, tensors:
 }
 
 /** Reads the GGUF header of `key` (size bytes long). Throws Integrity when it is not a valid GGUF file. */
-export async function readGgufMetadata(storage: Storage, key: string, size: number, signal?: AbortSignal): Promise<ModelMetadata> {
+export async function readGgufMetadata(storage: RangeSource, key: string, size: number, signal?: AbortSignal): Promise<ModelMetadata> {
   const counter = new ByteCounter();
   const lib = await loadGguf();
   let parsed: GGUFParseOutput & { parameterCount: number };

@@ -4,7 +4,9 @@
 // other tools replaced are read again. The index is loaded once per search, refreshed lazily with
 // what the search had to read, and written back at the end (also after a cancel, so the next run
 // reuses the work done). Writing is best effort: a read-only user searches at full cost, with a note.
-// Concurrent writers: the last one wins; entries lost that way are read again next time.
+// Concurrent writers (searches, uploads adding the files they sent: uploadIndex.ts) merge: each
+// writes only its own new entries into the index as stored now, by compare-and-swap (If-Match, or
+// If-None-Match for the first one), and reads again on a conflict, so no writer drops another's work.
 import { isAbort, isRepoError } from '../errors';
 import { META_DIR } from '../layout';
 import type { Storage } from '../storage/storage';
@@ -20,6 +22,8 @@ const SAVE_AFTER_CANCEL_MS = 15_000;
 export class HeaderIndex {
   private entries = new Map<string, IndexEntry>();
   private readonly used = new Set<string>();
+  /** The entries this run read, the only ones it writes. */
+  private readonly recorded = new Map<string, IndexEntry>();
   private changed = false;
 
   constructor(private readonly storage: Storage) {}
@@ -56,7 +60,9 @@ export class HeaderIndex {
   }
 
   record(key: string, etag: string, size: number, result: { metadata: ModelMetadata } | { invalid: string }): void {
-    this.entries.set(key, { etag, size, ...result });
+    const entry = { etag, size, ...result };
+    this.entries.set(key, entry);
+    this.recorded.set(key, entry);
     this.used.add(key);
     this.changed = true;
   }
@@ -64,19 +70,58 @@ export class HeaderIndex {
   /** Writes the index when it changed. Returns a warning instead of throwing: the search itself worked. */
   async save(signal?: AbortSignal): Promise<string | undefined> {
     if (!this.changed) return undefined;
-    let text = serializeIndex(this.entries);
-    if (Buffer.byteLength(text, 'utf8') > MAX_TEXT_BYTES) {
-      // Too many entries for one object: keep those this search used.
-      text = serializeIndex(new Map([...this.entries].filter(([k]) => this.used.has(k))));
-      if (Buffer.byteLength(text, 'utf8') > MAX_TEXT_BYTES) return `the metadata index would exceed ${MAX_TEXT_BYTES} bytes; it was not saved`;
-    }
     const deadline = signal?.aborted ? AbortSignal.timeout(SAVE_AFTER_CANCEL_MS) : signal;
-    try {
-      await this.storage.putText(INDEX_KEY, text, { contentType: 'application/json', signal: deadline });
-      this.changed = false;
-      return undefined;
-    } catch (e) {
-      return `the metadata index could not be saved (${e instanceof Error ? e.message : String(e)}); the next search reads the headers again`;
+    const warning = await mergeIntoIndex(this.storage, this.recorded, { signal: deadline, keep: (k) => this.used.has(k) });
+    if (warning === undefined) this.changed = false;
+    return warning;
+  }
+}
+
+const CAS_TRIES = 5;
+
+/** The stored index's entries and ETag (undefined: there is none). An unusable one counts as empty: it is replaced. */
+async function readStored(storage: Storage, signal: AbortSignal | undefined): Promise<{ entries: Map<string, IndexEntry>; etag?: string }> {
+  const before = await storage.stat(INDEX_KEY, signal);
+  if (!before) return { entries: new Map() };
+  let text: string | undefined;
+  try {
+    text = await storage.readText(INDEX_KEY, signal);
+  } catch (e) {
+    if (!isRepoError(e, 'Corrupt')) throw e;
+  }
+  // Read after the stat: a write in between makes the conditional write below fail, and we read again.
+  return { entries: text === undefined ? new Map() : parseIndex(text).entries, etag: before.etag };
+}
+
+/**
+ * Adds `add` to the stored index by compare-and-swap, keeping every other writer's entries. When the
+ * result is too large for one object, only the entries `keep` names (and `add`) stay. Returns a
+ * warning instead of throwing (also for a cancel): the index only spares work.
+ */
+export async function mergeIntoIndex(storage: Storage, add: ReadonlyMap<string, IndexEntry>,
+  opts: { signal?: AbortSignal; keep?: (key: string) => boolean } = {}): Promise<string | undefined> {
+  const notSaved = (why: string): string => `the metadata index could not be saved (${why}); the next search reads the headers again`;
+  try {
+    for (let attempt = 0; attempt < CAS_TRIES; attempt++) {
+      const stored = await readStored(storage, opts.signal);
+      for (const [k, v] of add) stored.entries.set(k, v);
+      let text = serializeIndex(stored.entries);
+      if (Buffer.byteLength(text, 'utf8') > MAX_TEXT_BYTES) {
+        text = serializeIndex(new Map([...stored.entries].filter(([k]) => add.has(k) || opts.keep?.(k))));
+        if (Buffer.byteLength(text, 'utf8') > MAX_TEXT_BYTES) return `the metadata index would exceed ${MAX_TEXT_BYTES} bytes; it was not saved`;
+      }
+      try {
+        await storage.putText(INDEX_KEY, text, {
+          contentType: 'application/json', signal: opts.signal,
+          ...(stored.etag === undefined ? { ifAbsent: true } : { ifMatch: stored.etag }),
+        });
+        return undefined;
+      } catch (e) {
+        if (!isRepoError(e, 'Conflict') && !isRepoError(e, 'Exists')) throw e;
+      }
     }
+    return notSaved(`it kept changing while it was written, ${CAS_TRIES} times`);
+  } catch (e) {
+    return notSaved(e instanceof Error ? e.message : String(e));
   }
 }

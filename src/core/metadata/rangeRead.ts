@@ -2,12 +2,15 @@
 // caller can report (and tests can check) that only the header was fetched.
 import type { Storage } from '../storage/storage';
 
+/** What the header readers need of a storage: ranged reads (a local file serves too: localIndex.ts). */
+export type RangeSource = Pick<Storage, 'read'>;
+
 export class ByteCounter {
   bytes = 0;
 }
 
 /** Reads bytes [start, end] (inclusive, clamped to the file size) into one Buffer. */
-export async function readRange(storage: Storage, key: string, start: number, end: number, size: number,
+export async function readRange(storage: RangeSource, key: string, start: number, end: number, size: number,
   counter: ByteCounter, signal?: AbortSignal): Promise<Buffer> {
   const last = Math.min(end, size - 1);
   if (start > last) return Buffer.alloc(0);

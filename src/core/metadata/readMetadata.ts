@@ -7,6 +7,7 @@ import { cacheKey, defaultMetadataCache } from './metadataCache';
 import type { MetadataCache } from './metadataCache';
 import { metadataFormatOf } from './modelMetadata';
 import type { MetadataFormat, ModelMetadata } from './modelMetadata';
+import type { RangeSource } from './rangeRead';
 import { readHfConfig, readSafetensorsIndex, readSafetensorsMetadata } from './safetensors';
 
 export interface ReadMetadataOptions {
@@ -45,7 +46,7 @@ export async function readArtifactMetadata(storage: Storage, key: string, opts: 
 }
 
 /** Reads the header of a file whose format and size are known (a listing said so): no stat request. */
-export function readHeaderOf(storage: Storage, key: string, format: MetadataFormat, size: number, signal?: AbortSignal): Promise<ModelMetadata> {
+export function readHeaderOf(storage: RangeSource, key: string, format: MetadataFormat, size: number, signal?: AbortSignal): Promise<ModelMetadata> {
   switch (format) {
     case 'gguf': return readGgufMetadata(storage, key, size, signal);
     case 'safetensors': return readSafetensorsMetadata(storage, key, size, signal);

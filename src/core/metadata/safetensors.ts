@@ -3,9 +3,9 @@
 // 512 KiB (most headers fit); a longer header costs exactly one more read of the missing bytes.
 // Also the small JSON companions: model.safetensors.index.json (shards) and config.json (architecture).
 import { RepoError } from '../errors';
-import type { Storage } from '../storage/storage';
 import type { ModelMetadata } from './modelMetadata';
 import { ByteCounter, readRange } from './rangeRead';
+import type { RangeSource } from './rangeRead';
 
 export const FIRST_READ = 512 * 1024;
 /** The safetensors format caps the header at 100 MB. */
@@ -14,7 +14,7 @@ const MAX_JSON_FILE = 16 * 1024 * 1024;
 
 const invalid = (key: string, why: string): RepoError => new RepoError('Integrity', 'read metadata of', key, why);
 
-export async function readSafetensorsMetadata(storage: Storage, key: string, size: number, signal?: AbortSignal): Promise<ModelMetadata> {
+export async function readSafetensorsMetadata(storage: RangeSource, key: string, size: number, signal?: AbortSignal): Promise<ModelMetadata> {
   const counter = new ByteCounter();
   if (size < 8) throw invalid(key, `not a valid safetensors file (${size} bytes)`);
   let buf = await readRange(storage, key, 0, FIRST_READ - 1, size, counter, signal);
@@ -44,7 +44,7 @@ export async function readSafetensorsMetadata(storage: Storage, key: string, siz
   return { format: 'safetensors', parameterCount: params, tensorCount: tensors, dtypes: [...dtypes].sort(), bytesRead: counter.bytes };
 }
 
-async function readJson(storage: Storage, key: string, size: number, counter: ByteCounter, signal?: AbortSignal): Promise<Record<string, unknown>> {
+async function readJson(storage: RangeSource, key: string, size: number, counter: ByteCounter, signal?: AbortSignal): Promise<Record<string, unknown>> {
   if (size > MAX_JSON_FILE) throw invalid(key, `the file is ${size} bytes, too large for a JSON description`);
   const buf = await readRange(storage, key, 0, size - 1, size, counter, signal);
   try {
@@ -55,7 +55,7 @@ async function readJson(storage: Storage, key: string, size: number, counter: By
 }
 
 /** model.safetensors.index.json: { metadata: { total_size }, weight_map: { tensor: shard } }. */
-export async function readSafetensorsIndex(storage: Storage, key: string, size: number, signal?: AbortSignal): Promise<ModelMetadata> {
+export async function readSafetensorsIndex(storage: RangeSource, key: string, size: number, signal?: AbortSignal): Promise<ModelMetadata> {
   const counter = new ByteCounter();
   const json = await readJson(storage, key, size, counter, signal);
   const map = json.weight_map;
@@ -73,7 +73,7 @@ export async function readSafetensorsIndex(storage: Storage, key: string, size: 
 }
 
 /** config.json of a transformers model: model_type, max_position_embeddings, torch_dtype. */
-export async function readHfConfig(storage: Storage, key: string, size: number, signal?: AbortSignal): Promise<ModelMetadata> {
+export async function readHfConfig(storage: RangeSource, key: string, size: number, signal?: AbortSignal): Promise<ModelMetadata> {
   const counter = new ByteCounter();
   const json = await readJson(storage, key, size, counter, signal);
   const text = json.text_config as Record<string, unknown> | undefined; // multimodal configs nest the LM

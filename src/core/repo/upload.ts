@@ -1,10 +1,13 @@
 // Uploading a new version, published atomically: claim it with the pending marker (pending.ts),
 // store each file (resumable, sha256 in the same pass), then write the version manifest LAST and drop
-// the marker. Until the manifest exists the version is hidden and cannot be tagged. A failure leaves
-// the marker and partial uploads so the same command resumes; a cancel (AbortSignal) removes them all.
+// the marker. Until the manifest exists the version is hidden and cannot be tagged. Then the model files'
+// headers go into the metadata index from the local copies (uploadIndex.ts), sparing the next search.
+// A failure leaves the marker and partial uploads so the same command resumes; a cancel (AbortSignal)
+// removes them all.
 import { RepoError, isAbort } from '../errors';
 import { artifactKey, pendingKey, versionPrefix } from '../layout';
 import type { VersionManifest } from '../layout';
+import { indexUploadedFiles } from '../metadata/uploadIndex';
 import { validateName } from '../names';
 import type { Storage } from '../storage/storage';
 import type { FileProgress } from '../types';
@@ -21,6 +24,8 @@ export interface UploadOpts {
   readonly concurrency?: number;
   /** Follow symbolic links inside uploaded folders even when they point outside the folder. */
   readonly followSymlinks?: boolean;
+  /** Something after publishing did not work (the upload did): the metadata index was not updated. */
+  readonly onWarning?: (message: string) => void;
 }
 
 /** Uploads running in this process, so a second one of the same version loses even on the same pid. */
@@ -75,6 +80,9 @@ async function publish(storage: Storage, who: string, model: string, version: st
       files: files.map((f) => marker.done.get(f.name) as DoneFile),
     };
     await publishManifest(storage, manifest, 'upload');
+    const warning = await indexUploadedFiles(storage,
+      files.map((f) => ({ key: artifactKey(model, version, f.name), localPath: f.localPath, size: f.size })), opts.signal);
+    if (warning) opts.onWarning?.(warning);
     return manifest;
   } catch (e) {
     await marker.stop();
