@@ -36,8 +36,9 @@ if (existsSync('src/cli/main.ts')) {
   jobs.push(build({
     ...common, outfile: 'dist/cli-vendor.js',
     stdin: {
-      contents: CLI_VENDOR.map((m, i) => `import * as m${i} from '${m}';`).join('\n')
-        + `\nmodule.exports = { ${CLI_VENDOR.map((m, i) => `'${m}': m${i}`).join(', ')} };`,
+      // Getters: each library is initialized when first used, as inside cli.js (@huggingface/hub, for one,
+      // allocates 5 MiB when it loads, which an S3 download must not pay).
+      contents: `module.exports = { ${CLI_VENDOR.map((m) => `get '${m}'() { return require('${m}'); }`).join(', ')} };`,
       resolveDir: process.cwd(), loader: 'js', sourcefile: 'cli-vendor.js',
     },
   }));

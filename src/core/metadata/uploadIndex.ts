@@ -5,6 +5,7 @@
 // upload itself succeeded.
 import { createReadStream } from 'node:fs';
 import { isAbort, isRepoError } from '../errors';
+import { forEachLimit } from '../repo/util';
 import type { Storage } from '../storage/storage';
 import { mergeIntoIndex } from './headerIndex';
 import type { IndexEntry } from './indexSchema';
@@ -46,10 +47,10 @@ async function entryOf(storage: Storage, f: UploadedFile, signal?: AbortSignal):
 export async function indexUploadedFiles(storage: Storage, files: readonly UploadedFile[], signal?: AbortSignal): Promise<string | undefined> {
   const add = new Map<string, IndexEntry>();
   try {
-    for (const f of files) {
+    await forEachLimit(files, 8, async (f) => {
       const entry = await entryOf(storage, f, signal);
       if (entry) add.set(f.key, entry);
-    }
+    });
   } catch (e) {
     if (isAbort(e)) return undefined;
     return `the metadata index was not updated (${e instanceof Error ? e.message : String(e)}); the next search reads these headers`;
