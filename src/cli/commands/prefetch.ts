@@ -11,7 +11,7 @@ import { manifestInputFor } from '../../core/manifests/manifestInput';
 import type { KubeOptions } from '../../core/kube/kubeClient';
 import { removePrefetch } from '../../core/kube/prefetchRemove';
 import { dnsLabel } from '../../core/manifests/k8sNames';
-import { buildPrefetch, PREFETCH_COMPONENT, prefetchSelector } from '../../core/manifests/prefetch';
+import { buildPrefetch, parseNodeSelector, parseToleration, PREFETCH_COMPONENT, prefetchSelector } from '../../core/manifests/prefetch';
 import { toYaml } from '../../core/manifests/toYaml';
 import { RepoError } from '../../core/errors';
 import { parseRef, formatRef } from '../../core/refs';
@@ -31,20 +31,15 @@ const list = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : typeo
 
 function selectorOf(items: readonly string[], usage: string): Record<string, string> | undefined {
   if (items.length === 0) return undefined;
-  const out: Record<string, string> = {};
-  for (const i of items) {
-    const m = /^([A-Za-z0-9][-A-Za-z0-9_./]*)=([-A-Za-z0-9_.]*)$/.exec(i);
-    if (!m) throw new UsageError(`--node-selector '${i}' is not key=value`, usage);
-    out[m[1]] = m[2];
-  }
+  const out = parseNodeSelector(items);
+  if (!out) throw new UsageError(`--node-selector '${items.join(' ')}' is not key=value`, usage);
   return out;
 }
 
-/** `key=value:Effect`, `key:Effect` (operator Exists) or `key` (any effect). */
 function tolerationOf(text: string, usage: string): Toleration {
-  const m = /^([A-Za-z0-9][-A-Za-z0-9_./]*)(?:=([-A-Za-z0-9_.]*))?(?::(NoSchedule|PreferNoSchedule|NoExecute))?$/.exec(text);
-  if (!m) throw new UsageError(`--toleration '${text}' is not key[=value][:NoSchedule|PreferNoSchedule|NoExecute]`, usage);
-  return { key: m[1], operator: m[2] !== undefined ? 'Equal' : 'Exists', ...(m[2] !== undefined ? { value: m[2] } : {}), ...(m[3] ? { effect: m[3] } : {}) };
+  const t = parseToleration(text);
+  if (!t) throw new UsageError(`--toleration '${text}' is not key[=value][:NoSchedule|PreferNoSchedule|NoExecute]`, usage);
+  return t;
 }
 
 const kubeOf = (ctx: CommandContext): KubeOptions => ({

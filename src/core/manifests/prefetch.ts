@@ -28,6 +28,24 @@ export function prefetchSelector(base?: string): string {
     ...(base !== undefined ? [`app.kubernetes.io/name=${prefetchName(base)}`] : [])].join(',');
 }
 
+/** `k=v,k2=v2` (commas or repeated): the node labels a pre-pull selects; undefined when malformed. */
+export function parseNodeSelector(items: readonly string[]): Record<string, string> | undefined {
+  const out: Record<string, string> = {};
+  for (const i of items.flatMap((x) => x.split(',')).map((x) => x.trim()).filter(Boolean)) {
+    const m = /^([A-Za-z0-9][-A-Za-z0-9_./]*)=([-A-Za-z0-9_.]*)$/.exec(i);
+    if (!m) return undefined;
+    out[m[1]] = m[2];
+  }
+  return out;
+}
+
+/** `key=value:Effect`, `key:Effect` (operator Exists) or `key` (any effect); undefined when malformed. */
+export function parseToleration(text: string): Toleration | undefined {
+  const m = /^([A-Za-z0-9][-A-Za-z0-9_./]*)(?:=([-A-Za-z0-9_.]*))?(?::(NoSchedule|PreferNoSchedule|NoExecute))?$/.exec(text.trim());
+  if (!m) return undefined;
+  return { key: m[1], operator: m[2] !== undefined ? 'Equal' : 'Exists', ...(m[2] !== undefined ? { value: m[2] } : {}), ...(m[3] ? { effect: m[3] } : {}) };
+}
+
 export interface PrefetchOptions {
   readonly nodeSelector?: Readonly<Record<string, string>>;
   readonly tolerations?: readonly Toleration[];
