@@ -77,6 +77,8 @@ export interface FakeKubeOptions extends PodEndpoints {
   readonly routes?: (method: string, url: URL, res: ServerResponse) => boolean;
   /** WebSocket upgrades (port-forward); the server is told after the token check. */
   readonly upgrade?: (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
+  /** Told of every object applied (server-side apply PATCH), as received. */
+  readonly onApply?: (obj: Record<string, unknown>) => void;
   /** The nodes a DaemonSet runs a pod on; default node-a, node-b. */
   readonly nodes?: readonly string[];
   /** The status a GET of an applied Deployment or Job shows; default: available, complete. */
@@ -119,6 +121,7 @@ export async function startFakeKube(opts: FakeKubeOptions = {}): Promise<FakeKub
     if (req.method === 'PATCH') {
       const obj = JSON.parse(body) as { kind: string; metadata: { name: string; namespace: string }; spec?: { template?: { metadata?: { labels?: Record<string, string> } } } };
       stored.set(url.pathname, obj);
+      opts.onApply?.(obj);
       if (obj.kind === 'Pod') pods.set(obj.metadata.name, { ns: obj.metadata.namespace, labels: {} });
       if (obj.kind === 'Deployment') {
         const labels = obj.spec?.template?.metadata?.labels ?? {};
