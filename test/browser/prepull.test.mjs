@@ -47,6 +47,7 @@ describe('node cache in the browser: pre-pull to nodes, the deploy picker, the r
 
   after(async () => {
     try {
+      if (!tree) return;
       const conn = row(tree, CONN, { level: 1 });
       if (await conn.isVisible().catch(() => false)) {
         await collapse(conn).catch(() => undefined);

@@ -170,26 +170,30 @@ describe('node cache init scripts against the real S3 server', { skip }, () => {
     assert.deepEqual(await readFile(blob), C.body);
   });
 
-  it('evicts the least recently used blob without a fresh lease, and keeps a leased one even if older', async () => {
-    const cache = await newCache();
-    // Room for two of the three blobs: publishing the third evicts one.
-    const budget = { highBytes: 2.5 * MIB, lowBytes: 2.2 * MIB };
-    assert.equal((await pod('uses-a', cache, [A.artifact], budget)).code, 0);
-    assert.equal((await pod('used-b', cache, [B.artifact], budget)).code, 0);
-    const blobs = join(cache, 'blobs');
-    const hoursAgo = (h: number): Date => new Date(Date.now() - h * 3600_000);
-    // A: used longest ago but leased by a running pod; B: used later, its pod gone (lease an hour old).
-    await utimes(join(blobs, `${A.artifact.sha256}.used`), hoursAgo(3), hoursAgo(3));
-    await utimes(join(blobs, `${B.artifact.sha256}.used`), hoursAgo(2), hoursAgo(2));
-    await utimes(join(blobs, `${B.artifact.sha256}.leases`, 'used-b'), hoursAgo(1), hoursAgo(1));
-    const r = await pod('uses-c', cache, [C.artifact], budget);
-    assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, new RegExp(`keeping ${A.artifact.sha256} \\(leased`));
-    assert.match(r.stdout, new RegExp(`evicted ${B.artifact.sha256}`));
-    assert.ok(existsSync(join(blobs, A.artifact.sha256!)), 'the leased blob stays');
-    assert.ok(!existsSync(join(blobs, B.artifact.sha256!)), 'the unleased least recently used blob is gone');
-    assert.ok(existsSync(join(blobs, C.artifact.sha256!)), 'the new blob is published');
-  });
+  for (const lock of ['flock', 'mkdir'] as const) {
+    it(`evicts the least recently used blob without a fresh lease, and keeps a leased one even if older (${lock} lock)`, async () => {
+      const path = lock === 'mkdir' ? await noFlockPath() : undefined;
+      const cache = await newCache();
+      // Room for two of the three blobs: publishing the third evicts one.
+      const budget = { highBytes: 2.5 * MIB, lowBytes: 2.2 * MIB };
+      assert.equal((await pod('uses-a', cache, [A.artifact], budget, path)).code, 0);
+      assert.equal((await pod('used-b', cache, [B.artifact], budget, path)).code, 0);
+      const blobs = join(cache, 'blobs');
+      const hoursAgo = (h: number): Date => new Date(Date.now() - h * 3600_000);
+      // A: used longest ago but leased by a running pod; B: used later, its pod gone (lease an hour old).
+      await utimes(join(blobs, `${A.artifact.sha256}.used`), hoursAgo(3), hoursAgo(3));
+      await utimes(join(blobs, `${B.artifact.sha256}.used`), hoursAgo(2), hoursAgo(2));
+      await utimes(join(blobs, `${B.artifact.sha256}.leases`, 'used-b'), hoursAgo(1), hoursAgo(1));
+      const r = await pod('uses-c', cache, [C.artifact], budget, path);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, new RegExp(`keeping ${A.artifact.sha256} \\(leased`));
+      assert.match(r.stdout, new RegExp(`evicted ${B.artifact.sha256}`));
+      assert.ok(existsSync(join(blobs, A.artifact.sha256!)), 'the leased blob stays');
+      assert.ok(!existsSync(join(blobs, B.artifact.sha256!)), 'the unleased least recently used blob is gone');
+      assert.ok(existsSync(join(blobs, C.artifact.sha256!)), 'the new blob is published');
+      if (lock === 'mkdir') assert.deepEqual(await readdir(join(cache, 'locks')), [], 'every lock folder dropped');
+    });
+  }
 
   it('refuses a file without a recorded sha256, and a cache folder it cannot write', async () => {
     const cache = await newCache();

@@ -46,6 +46,7 @@ export const LOCK_STALE_SECONDS = 120;
 
 // take NAME FD waits for a lock, try NAME FD takes it only if free, drop NAME FD lets it go; FD is the
 // descriptor flock uses (one per lock held at once). die exits after dropping the folder locks held.
+// Their variables are lock_* (the follow script's loops use short names around fetch).
 // The amazon/aws-cli image's Dockerfile installs only less and groff onto the Amazon Linux base image,
 // which does not promise util-linux; hence the mkdir fallback.
 const LOCKS = [
@@ -53,16 +54,16 @@ const LOCKS = [
   'held=""',
   'lock_now() {',
   '  if [ -n "$have_flock" ]; then eval "exec $2>\\"\\$cache/locks/\\$1.lock\\""; flock -n "$2" && return 0; eval "exec $2>&-"; return 1; fi',
-  '  d="$cache/locks/$1.d"',
-  '  if mkdir "$d" 2>/dev/null; then',
-  '    echo "$pod" > "$d/owner"',
-  '    ( while sleep 10; do touch "$d/owner" 2>/dev/null || exit 0; done ) >/dev/null 2>&1 &',
+  '  lock_dir="$cache/locks/$1.d"',
+  '  if mkdir "$lock_dir" 2>/dev/null; then',
+  '    echo "$pod" > "$lock_dir/owner"',
+  '    ( while sleep 10; do touch "$lock_dir/owner" 2>/dev/null || exit 0; done ) >/dev/null 2>&1 &',
   '    eval "beat_$2=$!"; held="$held $1:$2"; return 0',
   '  fi',
   // a holder killed without dropping: no heartbeat since lock_stale seconds; renamed away by one taker
   '  touch -d "@$(( $(date +%s) - lock_stale ))" "$cache/tmp/.lock-ref.$pod"',
-  '  if [ -d "$d" ] && ! [ "$d" -nt "$cache/tmp/.lock-ref.$pod" ] && ! [ "$d/owner" -nt "$cache/tmp/.lock-ref.$pod" ] && mv "$d" "$d.stale.$pod" 2>/dev/null; then',
-  '    echo "modelrepo: taking over the lock of $1 (its holder stopped)"; rm -rf "$d.stale.$pod"',
+  '  if [ -d "$lock_dir" ] && ! [ "$lock_dir" -nt "$cache/tmp/.lock-ref.$pod" ] && ! [ "$lock_dir/owner" -nt "$cache/tmp/.lock-ref.$pod" ] && mv "$lock_dir" "$lock_dir.stale.$pod" 2>/dev/null; then',
+  '    echo "modelrepo: taking over the lock of $1 (its holder stopped)"; rm -rf "$lock_dir.stale.$pod"',
   '  fi',
   '  rm -f "$cache/tmp/.lock-ref.$pod"',
   '  return 1',
@@ -75,9 +76,9 @@ const LOCKS = [
   'drop() {',
   '  if [ -n "$have_flock" ]; then eval "exec $2>&-"; return 0; fi',
   '  eval "kill \\$beat_$2 2>/dev/null"; rm -rf "$cache/locks/$1.d"',
-  '  rest=""; for h in $held; do [ "$h" = "$1:$2" ] || rest="$rest $h"; done; held=$rest',
+  '  lock_rest=""; for lock_h in $held; do [ "$lock_h" = "$1:$2" ] || lock_rest="$lock_rest $lock_h"; done; held=$lock_rest',
   '}',
-  'die() { for h in $held; do drop "${h%:*}" "${h##*:}"; done; exit 1; }',
+  'die() { for lock_h in $held; do drop "${lock_h%:*}" "${lock_h##*:}"; done; exit 1; }',
 ];
 
 /** `fetch KEY DEST SIZE SHA256` through the node cache, plus the eviction it may trigger. */
