@@ -3,9 +3,10 @@ import { GLOBAL_OPTIONS } from './command';
 import type { CommandSpec, OptionSpec } from './command';
 import { table } from './format';
 
+// An optional value (`[=<dir>]`) is written against its flag, as it is typed.
 function optionRows(options: Readonly<Record<string, OptionSpec>>): string[][] {
   return Object.entries(options).map(([name, o]) => [
-    `${o.short ? `-${o.short}, ` : '    '}--${name}${o.value ? ` ${o.value}` : ''}`, o.description,
+    `${o.short ? `-${o.short}, ` : '    '}--${name}${o.value ? `${o.value.startsWith('[') ? '' : ' '}${o.value}` : ''}`, o.description,
   ]);
 }
 

@@ -8,11 +8,14 @@ import { applyWithClient } from '../../core/kube/apply';
 import { nodeLine, prefetchReports } from '../../core/kube/prefetchStatus';
 import { humanSize } from '../../core/manifests/initScript';
 import { manifestInputFor } from '../../core/manifests/manifestInput';
-import { buildPrefetch, PREFETCH_COMPONENT } from '../../core/manifests/prefetch';
+import type { KubeOptions } from '../../core/kube/kubeClient';
+import { removePrefetch } from '../../core/kube/prefetchRemove';
+import { dnsLabel } from '../../core/manifests/k8sNames';
+import { buildPrefetch, parseNodeSelector, parseToleration, PREFETCH_COMPONENT, prefetchSelector } from '../../core/manifests/prefetch';
 import { toYaml } from '../../core/manifests/toYaml';
 import { RepoError } from '../../core/errors';
 import { parseRef, formatRef } from '../../core/refs';
-import type { CommandSpec } from '../command';
+import type { CommandContext, CommandSpec } from '../command';
 import { stringFlag } from '../command';
 import { modelRefOf } from '../describe';
 import { DEPLOY_OPTIONS, withClusterEndpoint } from '../manifestBuild';
@@ -21,26 +24,40 @@ import { NODE_CACHE_OPTIONS, nodeCacheFrom } from '../nodeCacheFlags';
 import { withSession } from '../session';
 
 const USAGE = 'prefetch <repo>/<model>:<tag> | <repo>/<model>@<version> [--node-selector k=v]... [--toleration key[=value]:Effect]... '
-  + '[--node-cache[=<dir>] | --node-cache-pvc <claim>] [--namespace N] [--context C] [--kubeconfig F] [--wait [--wait-timeout S]] [--print]';
+  + '[--node-cache[=<dir>] | --node-cache-pvc <claim>] [--namespace N] [--context C] [--kubeconfig F] [--wait [--wait-timeout S]] [--print]\n'
+  + '       modelrepo prefetch --remove <repo>/<model>[:<tag>|@<version>] [--namespace N] [--context C] [--kubeconfig F]';
 
 const list = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : typeof v === 'string' ? [v] : []);
 
 function selectorOf(items: readonly string[], usage: string): Record<string, string> | undefined {
   if (items.length === 0) return undefined;
-  const out: Record<string, string> = {};
-  for (const i of items) {
-    const m = /^([A-Za-z0-9][-A-Za-z0-9_./]*)=([-A-Za-z0-9_.]*)$/.exec(i);
-    if (!m) throw new UsageError(`--node-selector '${i}' is not key=value`, usage);
-    out[m[1]] = m[2];
-  }
+  const out = parseNodeSelector(items);
+  if (!out) throw new UsageError(`--node-selector '${items.join(' ')}' is not key=value`, usage);
   return out;
 }
 
-/** `key=value:Effect`, `key:Effect` (operator Exists) or `key` (any effect). */
 function tolerationOf(text: string, usage: string): Toleration {
-  const m = /^([A-Za-z0-9][-A-Za-z0-9_./]*)(?:=([-A-Za-z0-9_.]*))?(?::(NoSchedule|PreferNoSchedule|NoExecute))?$/.exec(text);
-  if (!m) throw new UsageError(`--toleration '${text}' is not key[=value][:NoSchedule|PreferNoSchedule|NoExecute]`, usage);
-  return { key: m[1], operator: m[2] !== undefined ? 'Equal' : 'Exists', ...(m[2] !== undefined ? { value: m[2] } : {}), ...(m[3] ? { effect: m[3] } : {}) };
+  const t = parseToleration(text);
+  if (!t) throw new UsageError(`--toleration '${text}' is not key[=value][:NoSchedule|PreferNoSchedule|NoExecute]`, usage);
+  return t;
+}
+
+const kubeOf = (ctx: CommandContext): KubeOptions => ({
+  ...(stringFlag(ctx.flags, 'kubeconfig') !== undefined ? { kubeconfig: stringFlag(ctx.flags, 'kubeconfig') } : {}),
+  ...(stringFlag(ctx.flags, 'context') !== undefined ? { context: stringFlag(ctx.flags, 'context') } : {}),
+  signal: ctx.signal, timeouts: ctx.global.timeouts,
+});
+
+/** --remove: the DaemonSets labelled as this model's pre-pull, nothing else; none is not an error. */
+async function remove(ctx: CommandContext, usage: string): Promise<void> {
+  const others = ['print', 'wait', 'node-selector', 'toleration', 'node-cache', 'node-cache-dir', 'node-cache-pvc'].filter((f) => ctx.flags[f] !== undefined && ctx.flags[f] !== false);
+  if (others.length > 0) throw new UsageError(`--remove takes no --${others.join(', --')}`, usage);
+  const ref = parseRef(ctx.args[0], { file: false });
+  const namespace = stringFlag(ctx.flags, 'namespace');
+  const removed = await removePrefetch(prefetchSelector(dnsLabel(ref.model)), namespace, kubeOf(ctx));
+  for (const r of removed) ctx.out.text(`removed ${r.kind} ${r.namespace ? `${r.namespace}/` : ''}${r.name}`);
+  if (removed.length === 0) ctx.out.note(`no pre-pull of ${ref.model} in ${namespace ? `namespace ${namespace}` : "the context's namespace"}`);
+  ctx.out.data({ removed });
 }
 
 export const prefetchCommand: CommandSpec = {
@@ -52,13 +69,16 @@ export const prefetchCommand: CommandSpec = {
 to now into the node cache, once per node, checking their sha256 (the same script as a serving pod's with
 --node-cache); a pause container then keeps the pod Ready. Use the same --node-cache / --node-cache-pvc
 as the deployment. The pre-pull holds no lease: when the cache passes its high watermark, pre-pulled blobs
-nobody runs are evicted like any other. Delete the DaemonSet when done (kubectl delete ds <model>-prefetch).
+nobody runs are evicted like any other. --remove deletes the model's pre-pull DaemonSet when done (only
+those modelrepo labelled as its pre-pull; the Secret stays, serving pods read it); the cached files stay
+on the nodes until evicted.
 --wait reports each node: cached, downloading (bytes so far) or failed and why; exit 9 when a node failed
 or --wait-timeout passed. --print writes the YAML (placeholder keys) instead of applying.
 
 examples:
   modelrepo prefetch localai/models/llama-3-8b:latest --node-selector pool=gpu --toleration nvidia.com/gpu:NoSchedule --wait
-  modelrepo prefetch localai/models/llama-3-8b@2024-03-20 --node-cache=/mnt/nvme/models --print | kubectl apply -f -`,
+  modelrepo prefetch localai/models/llama-3-8b@2024-03-20 --node-cache=/mnt/nvme/models --print | kubectl apply -f -
+  modelrepo prefetch --remove localai/models/llama-3-8b`,
   options: {
     ...NODE_CACHE_OPTIONS,
     'node-selector': { type: 'string', multiple: true, value: '<k=v>', description: 'only nodes with this label (repeatable)' },
@@ -70,11 +90,13 @@ examples:
     wait: { type: 'boolean', description: 'report per node until every node is cached or failed' },
     'wait-timeout': { type: 'string', value: '<seconds>', description: 'how long --wait waits in all (default 1800)' },
     print: { type: 'boolean', description: 'print the YAML (placeholder keys) instead of applying it' },
+    remove: { type: 'boolean', description: "delete the model's pre-pull DaemonSet (label-selected: only modelrepo's pre-pull)" },
     'cluster-endpoint': DEPLOY_OPTIONS['cluster-endpoint'],
   },
   args: { min: 1, max: 1 },
   async run(ctx) {
     const usage = `modelrepo ${USAGE}`;
+    if (ctx.flags.remove === true) { await remove(ctx, usage); return; }
     const timeoutText = stringFlag(ctx.flags, 'wait-timeout');
     if (timeoutText !== undefined && !/^\d+$/.test(timeoutText)) throw new UsageError(`--wait-timeout '${timeoutText}' is not a number of seconds`, usage);
     const nodeSelector = selectorOf(list(ctx.flags['node-selector']), usage);
@@ -95,11 +117,7 @@ examples:
       return buildPrefetch(input, { ...(nodeSelector ? { nodeSelector } : {}), tolerations });
     });
     if (print) { ctx.out.raw(toYaml(objects)); return; }
-    const kube = {
-      ...(stringFlag(ctx.flags, 'kubeconfig') !== undefined ? { kubeconfig: stringFlag(ctx.flags, 'kubeconfig') } : {}),
-      ...(stringFlag(ctx.flags, 'context') !== undefined ? { context: stringFlag(ctx.flags, 'context') } : {}),
-      signal: ctx.signal, timeouts: ctx.global.timeouts,
-    };
+    const kube = kubeOf(ctx);
     const applied = await applyWithClient(objects, kube);
     for (const a of applied) ctx.out.text(`applied ${a.kind} ${a.namespace ? `${a.namespace}/` : ''}${a.name}`);
     if (ctx.flags.wait !== true) { ctx.out.data({ applied }); return; }
