@@ -5,8 +5,7 @@
 import { validateName } from '../../core/names';
 import { parseRef } from '../../core/refs';
 import type { FileProgress } from '../../core/types';
-import type { CommandSpec } from '../command';
-import { stringFlag } from '../command';
+import { defineCommand } from '../command';
 import { chainText, warningOf } from '../describe';
 import { UsageError } from '../exitCodes';
 import { formatBytes, formatDuration, table } from '../format';
@@ -22,7 +21,7 @@ export function hubRepoName(text: string): string {
   return m[1];
 }
 
-export const importCommand: CommandSpec = {
+export const importCommand = defineCommand({
   name: 'import',
   summary: 'import a model from the Hugging Face Hub as a new version',
   usage: USAGE,
@@ -45,12 +44,11 @@ examples:
   async run(ctx) {
     const hubRepo = hubRepoName(ctx.args[0]);
     const ref = parseRef(ctx.args[1], { tag: 'forbidden', version: 'allowed', file: false });
-    const tag = stringFlag(ctx.flags, 'tag');
+    const tag = ctx.flags.tag;
     if (tag !== undefined) validateName('tag', tag);
-    const include = ctx.flags.include;
-    const files = Array.isArray(include) ? include : undefined;
-    const revision = stringFlag(ctx.flags, 'revision');
-    const endpoint = stringFlag(ctx.flags, 'hf-endpoint');
+    const files = ctx.flags.include;
+    const revision = ctx.flags.revision;
+    const endpoint = ctx.flags['hf-endpoint'];
     const { importFromHub } = await import('../../core/hf/hubImport.js');
     await withSession(ref.repo, ctx.global, async (s) => {
       const progress = new ProgressLine({ verb: 'importing', enabled: !ctx.global.quiet });
@@ -97,4 +95,4 @@ examples:
       if (warningOf(tagged)) ctx.out.warn(`warning: ${warningOf(tagged)}`);
     });
   },
-};
+});

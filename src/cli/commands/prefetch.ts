@@ -12,8 +12,7 @@ import { buildPrefetch, PREFETCH_COMPONENT } from '../../core/manifests/prefetch
 import { toYaml } from '../../core/manifests/toYaml';
 import { RepoError } from '../../core/errors';
 import { parseRef, formatRef } from '../../core/refs';
-import type { CommandSpec } from '../command';
-import { stringFlag } from '../command';
+import { defineCommand } from '../command';
 import { modelRefOf } from '../describe';
 import { DEPLOY_OPTIONS, withClusterEndpoint } from '../manifestBuild';
 import { UsageError } from '../exitCodes';
@@ -22,8 +21,6 @@ import { withSession } from '../session';
 
 const USAGE = 'prefetch <repo>/<model>:<tag> | <repo>/<model>@<version> [--node-selector k=v]... [--toleration key[=value]:Effect]... '
   + '[--node-cache[=<dir>] | --node-cache-pvc <claim>] [--namespace N] [--context C] [--kubeconfig F] [--wait [--wait-timeout S]] [--print]';
-
-const list = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : typeof v === 'string' ? [v] : []);
 
 function selectorOf(items: readonly string[], usage: string): Record<string, string> | undefined {
   if (items.length === 0) return undefined;
@@ -43,7 +40,7 @@ function tolerationOf(text: string, usage: string): Toleration {
   return { key: m[1], operator: m[2] !== undefined ? 'Equal' : 'Exists', ...(m[2] !== undefined ? { value: m[2] } : {}), ...(m[3] ? { effect: m[3] } : {}) };
 }
 
-export const prefetchCommand: CommandSpec = {
+export const prefetchCommand = defineCommand({
   name: 'prefetch',
   summary: 'pre-pull a model into the node cache of every selected node (a DaemonSet); --wait reports per node',
   usage: USAGE,
@@ -75,15 +72,15 @@ examples:
   args: { min: 1, max: 1 },
   async run(ctx) {
     const usage = `modelrepo ${USAGE}`;
-    const timeoutText = stringFlag(ctx.flags, 'wait-timeout');
+    const timeoutText = ctx.flags['wait-timeout'];
     if (timeoutText !== undefined && !/^\d+$/.test(timeoutText)) throw new UsageError(`--wait-timeout '${timeoutText}' is not a number of seconds`, usage);
-    const nodeSelector = selectorOf(list(ctx.flags['node-selector']), usage);
-    const tolerations = list(ctx.flags.toleration).map((t) => tolerationOf(t, usage));
+    const nodeSelector = selectorOf(ctx.flags['node-selector'] ?? [], usage);
+    const tolerations = (ctx.flags.toleration ?? []).map((t) => tolerationOf(t, usage));
     const nodeCache = nodeCacheFrom(ctx.flags, usage) ?? {};
     const print = ctx.flags.print === true;
     const ref = parseRef(ctx.args[0], { selector: 'required', file: true });
-    const namespace = stringFlag(ctx.flags, 'namespace');
-    const secretName = stringFlag(ctx.flags, 'secret-name');
+    const namespace = ctx.flags.namespace;
+    const secretName = ctx.flags['secret-name'];
     const objects = await withSession(ref.repo, ctx.global, async (s) => {
       const resolved = await s.repo.resolve(modelRefOf(ref), ctx.signal);
       ctx.out.note(`# ${resolved.chain.join(' -> ')}`);
@@ -96,8 +93,8 @@ examples:
     });
     if (print) { ctx.out.raw(toYaml(objects)); return; }
     const kube = {
-      ...(stringFlag(ctx.flags, 'kubeconfig') !== undefined ? { kubeconfig: stringFlag(ctx.flags, 'kubeconfig') } : {}),
-      ...(stringFlag(ctx.flags, 'context') !== undefined ? { context: stringFlag(ctx.flags, 'context') } : {}),
+      ...(ctx.flags.kubeconfig !== undefined ? { kubeconfig: ctx.flags.kubeconfig } : {}),
+      ...(ctx.flags.context !== undefined ? { context: ctx.flags.context } : {}),
       signal: ctx.signal, timeouts: ctx.global.timeouts,
     };
     const applied = await applyWithClient(objects, kube);
@@ -126,4 +123,4 @@ examples:
     }
     ctx.out.data({ applied, nodes: reports });
   },
-};
+});

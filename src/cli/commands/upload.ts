@@ -7,14 +7,13 @@ import { validateName, todayVersion } from '../../core/names';
 import { localTotal } from '../../core/repo/localFiles';
 import { parseRef } from '../../core/refs';
 import type { FileProgress } from '../../core/types';
-import type { CommandSpec } from '../command';
-import { stringFlag } from '../command';
+import { defineCommand } from '../command';
 import { chainText, warningOf } from '../describe';
 import { formatBytes, formatDuration, table } from '../format';
 import { ProgressLine } from '../progress';
 import { withSession } from '../session';
 
-export const uploadCommand: CommandSpec = {
+export const uploadCommand = defineCommand({
   name: 'upload',
   summary: 'upload files or folders as a new version',
   usage: 'upload <repo>/<model>[@<version>] <files or folders...> [--tag <tag>] [--follow-symlinks]',
@@ -36,7 +35,7 @@ examples:
   async run(ctx) {
     const ref = parseRef(ctx.args[0], { tag: 'forbidden', version: 'allowed', file: false });
     const version = ref.version ?? todayVersion();
-    const tag = stringFlag(ctx.flags, 'tag');
+    const tag = ctx.flags.tag;
     if (tag !== undefined) validateName('tag', tag);
     const paths = ctx.args.slice(1);
     const what = `${ref.model}@${version}`;
@@ -86,4 +85,4 @@ examples:
       if (warningOf(tagged)) ctx.out.warn(`warning: ${warningOf(tagged)}`);
     });
   },
-};
+});
