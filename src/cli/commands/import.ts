@@ -6,10 +6,10 @@ import { validateName } from '../../core/names';
 import { parseRef } from '../../core/refs';
 import type { FileProgress } from '../../core/types';
 import { defineCommand } from '../command';
-import { chainText, warningOf } from '../describe';
+import { newTagJson, taggedLine, warningOf } from '../describe';
 import { UsageError } from '../exitCodes';
 import { formatBytes, formatDuration, table } from '../format';
-import { ProgressLine } from '../progress';
+import { FileTotals, ProgressLine } from '../progress';
 import { withSession } from '../session';
 
 const USAGE = 'import <org/name> <repo>/<model>[@<version>] [--revision <rev>] [--include <pattern>]... [--tag <tag>]';
@@ -52,18 +52,10 @@ examples:
     const { importFromHub } = await import('../../core/hf/hubImport.js');
     await withSession(ref.repo, ctx.global, async (s) => {
       const progress = new ProgressLine({ verb: 'importing', enabled: !ctx.global.quiet });
-      const perFile = new Map<string, FileProgress>();
+      const totals = new FileTotals();
       const started = Date.now();
       const onProgress = (p: FileProgress): void => {
-        perFile.set(p.file, p);
-        let done = 0;
-        let total = 0;
-        let moved = 0;
-        for (const f of perFile.values()) {
-          done += f.stored;
-          total += f.total;
-          moved += Math.max(0, f.stored - f.resumed);
-        }
+        const { done, moved, total } = totals.add(p);
         progress.update(done, moved, `${hubRepo} ${p.file}`, total);
       };
       let result;
@@ -85,13 +77,13 @@ examples:
       ctx.out.data({
         repository: s.where, model: ref.model, version, source: { hub: hubRepo, commit: result.commit },
         files: result.manifest.files, skipped: result.skipped, bytes,
-        ...(tagged ? { tag: { name: tag, target: tagged.target, chain: tagged.resolved?.chain ?? null, ...(warningOf(tagged) ? { warning: warningOf(tagged) } : {}) } } : {}),
+        ...(tagged && tag !== undefined ? { tag: newTagJson(tag, tagged) } : {}),
       });
       const n = result.manifest.files.length;
       ctx.out.text(`Imported ${hubRepo}@${result.commit.slice(0, 12)} as ${ref.model}@${version} in ${s.where}: ${n} file${n === 1 ? '' : 's'}, ${formatBytes(bytes)} in ${formatDuration((Date.now() - started) / 1000)}`);
       ctx.out.text(table(result.manifest.files.map((f) => [f.name, formatBytes(f.size), `sha256:${f.sha256}`]), '  '));
       if (result.skipped.length) ctx.out.note(`skipped (names that cannot be stored): ${result.skipped.join(', ')}`);
-      if (tagged) ctx.out.text(`Tagged ${ref.model}:${tag}: ${tagged.resolved ? chainText(tagged.resolved) : `${tag} -> ${tagged.target}`}`);
+      if (tagged && tag !== undefined) ctx.out.text(taggedLine(ref.model, tag, tagged));
       if (warningOf(tagged)) ctx.out.warn(`warning: ${warningOf(tagged)}`);
     });
   },

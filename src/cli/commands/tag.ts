@@ -3,7 +3,7 @@
 // means it must not exist yet. If someone else moved it in between: exit 4 and nothing changes.
 import { parseRef } from '../../core/refs';
 import { defineCommand } from '../command';
-import { chainText, tagJson, warningOf } from '../describe';
+import { tagJson, taggedLine, warningOf } from '../describe';
 import { withSession } from '../session';
 
 /** --expect: undefined = whatever is there now, null = must not exist, else the expected target. */
@@ -36,7 +36,7 @@ examples:
     await withSession(ref.repo, ctx.global, async (s) => {
       const info = await s.repo.setTag(ref.model, tag, target, expect === undefined ? {} : { expect });
       ctx.out.data({ repository: s.where, model: ref.model, tag: tagJson(info) });
-      ctx.out.text(`Tagged ${ref.model}:${tag}: ${info.resolved ? chainText(info.resolved) : `${tag} -> ${info.target}`}`);
+      ctx.out.text(taggedLine(ref.model, tag, info));
       // The move landed; only its history record is missing: say so, and still succeed.
       const warning = warningOf(info);
       if (warning) ctx.out.warn(`warning: ${warning}`);
