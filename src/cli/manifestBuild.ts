@@ -12,8 +12,7 @@ import type { ManifestOptions, RuntimeName, WorkloadKind } from '../core/manifes
 import { RUNTIME_NAMES, RUNTIMES } from '../core/manifests/runtimes/runtimeTable';
 import { formatRef, formatRepo, parseRef } from '../core/refs';
 import type { ParsedRef } from '../core/refs';
-import type { CommandContext, FlagValues, OptionSpec } from './command';
-import { stringFlag } from './command';
+import type { CommandContext, FlagsOf, OptionSpecs } from './command';
 import { modelRefOf } from './describe';
 import { UsageError } from './exitCodes';
 import { NODE_CACHE_OPTIONS, nodeCacheFrom } from './nodeCacheFlags';
@@ -30,7 +29,7 @@ export function runtimeHelp(): string {
     ...runtimes.map((r) => `  ${r.name.padEnd(width)}  ${r.label}: ${r.description} (${r.formats.join(', ')}, port ${r.port})`)].join('\n');
 }
 
-export const DEPLOY_OPTIONS: Readonly<Record<string, OptionSpec>> = {
+export const DEPLOY_OPTIONS = {
   kind: { type: 'string', value: '<kind>', description: `workload: ${WORKLOAD_KINDS.join(', ')} (default pod)` },
   runtime: { type: 'string', value: '<runtime>', description: `inference server: ${RUNTIME_NAMES.join(', ')} (default: the first that serves the files)` },
   follow: { type: 'boolean', description: 'follow the tag: the init container resolves it at every pod start (default: pin the version it resolves to now)' },
@@ -47,7 +46,9 @@ export const DEPLOY_OPTIONS: Readonly<Record<string, OptionSpec>> = {
   'nfs-server': { type: 'string', value: '<host>', description: 'folder repositories: NFS server' },
   'nfs-path': { type: 'string', value: '<path>', description: 'folder repositories: exported path of the repository' },
   ...NODE_CACHE_OPTIONS,
-};
+} as const satisfies OptionSpecs;
+
+type DeployFlags = FlagsOf<typeof DEPLOY_OPTIONS>;
 
 /** One reference that went into the objects: what it resolved to, and its A/B track. */
 export interface BuiltRef {
@@ -69,28 +70,27 @@ export interface Built {
 /** Where the Secret's values come from: placeholders, or the keys the command used (in memory only). */
 export type KeyChoice = 'placeholder' | 'real';
 
-function wholeNumber(flags: FlagValues, name: string, usage: string): number | undefined {
-  const text = stringFlag(flags, name);
+function wholeNumber(flags: DeployFlags, name: 'replicas' | 'gpus' | 'port', usage: string): number | undefined {
+  const text = flags[name];
   if (text === undefined) return undefined;
   const n = Number(text);
   if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(n)) throw new UsageError(`--${name} '${text}' is not a whole number`, usage);
   return n;
 }
 
-function oneOf<T extends string>(flags: FlagValues, name: string, allowed: readonly T[], usage: string): T | undefined {
-  const v = stringFlag(flags, name);
+function oneOf<T extends string>(flags: DeployFlags, name: 'kind' | 'runtime', allowed: readonly T[], usage: string): T | undefined {
+  const v = flags[name];
   if (v !== undefined && !allowed.includes(v as T)) throw new UsageError(`--${name} '${v}' is not one of ${allowed.join(', ')}`, usage);
   return v as T | undefined;
 }
 
 /** The ManifestOptions the flags ask for (everything but keys and the reference). */
-export function manifestOptionsFrom(flags: FlagValues, usage: string): ManifestOptions {
+export function manifestOptionsFrom(flags: DeployFlags, usage: string): ManifestOptions {
   const kind = oneOf<WorkloadKind>(flags, 'kind', WORKLOAD_KINDS, usage);
   const runtime = oneOf<RuntimeName>(flags, 'runtime', RUNTIME_NAMES, usage);
   const replicas = wholeNumber(flags, 'replicas', usage);
   const gpus = wholeNumber(flags, 'gpus', usage);
   const port = wholeNumber(flags, 'port', usage);
-  const opt = (name: string): string | undefined => stringFlag(flags, name);
   const nodeCache = nodeCacheFrom(flags, usage);
   return {
     ...(nodeCache ? { nodeCache } : {}),
@@ -100,17 +100,17 @@ export function manifestOptionsFrom(flags: FlagValues, usage: string): ManifestO
     ...(replicas !== undefined ? { replicas } : {}),
     ...(gpus !== undefined ? { gpus } : {}),
     ...(port !== undefined ? { port } : {}),
-    ...(opt('namespace') !== undefined ? { namespace: opt('namespace') } : {}),
-    ...(opt('secret-name') !== undefined ? { secretName: opt('secret-name') } : {}),
-    ...(opt('name') !== undefined ? { name: opt('name') } : {}),
-    ...(opt('file') !== undefined ? { modelFile: opt('file') } : {}),
-    ...(opt('image') !== undefined ? { image: opt('image') } : {}),
+    ...(flags.namespace !== undefined ? { namespace: flags.namespace } : {}),
+    ...(flags['secret-name'] !== undefined ? { secretName: flags['secret-name'] } : {}),
+    ...(flags.name !== undefined ? { name: flags.name } : {}),
+    ...(flags.file !== undefined ? { modelFile: flags.file } : {}),
+    ...(flags.image !== undefined ? { image: flags.image } : {}),
   };
 }
 
-function withNfs(cfg: ConnectionConfig, flags: FlagValues, usage: string): ConnectionConfig {
-  const server = stringFlag(flags, 'nfs-server');
-  const path = stringFlag(flags, 'nfs-path');
+function withNfs(cfg: ConnectionConfig, flags: DeployFlags, usage: string): ConnectionConfig {
+  const server = flags['nfs-server'];
+  const path = flags['nfs-path'];
   if (cfg.kind !== 'fs' || (!server && !path)) return cfg;
   const s = server ?? cfg.nfs?.server;
   if (!s) throw new UsageError('--nfs-path needs --nfs-server (or MODELREPO_NFS_SERVER)', usage);
@@ -118,8 +118,8 @@ function withNfs(cfg: ConnectionConfig, flags: FlagValues, usage: string): Conne
 }
 
 /** The endpoint pods use: --cluster-endpoint, else MODELREPO_CLUSTER_ENDPOINT, else the connection's own. */
-export function withClusterEndpoint(cfg: ConnectionConfig, flags: FlagValues, usage: string, env: NodeJS.ProcessEnv = process.env): ConnectionConfig {
-  const flag = stringFlag(flags, 'cluster-endpoint');
+export function withClusterEndpoint(cfg: ConnectionConfig, flags: Pick<DeployFlags, 'cluster-endpoint'>, usage: string, env: NodeJS.ProcessEnv = process.env): ConnectionConfig {
+  const flag = flags['cluster-endpoint'];
   const text = flag ?? (env[CLUSTER_ENDPOINT_ENV] || undefined);
   if (text === undefined) return cfg;
   // The variable may be set for a whole shell: only the flag is an error on a folder repository.
@@ -148,7 +148,7 @@ function credentialsOf(cfg: ConnectionConfig, keys: KeyChoice, why: string, usag
 }
 
 /** Resolves the reference(s) of the command line and builds the objects. */
-export async function buildFromCommandLine(ctx: CommandContext, usage: string, keys: KeyChoice, why: string): Promise<Built> {
+export async function buildFromCommandLine(ctx: CommandContext<typeof DEPLOY_OPTIONS>, usage: string, keys: KeyChoice, why: string): Promise<Built> {
   const opts = manifestOptionsFrom(ctx.flags, usage);
   const ab = ctx.flags.ab === true;
   if (!ab && ctx.args.length !== 1) throw new UsageError(`expected one reference (or --ab with two or more <ref>=<replicas> arms), got ${ctx.args.length}`, usage);

@@ -15,8 +15,8 @@ import { buildPrefetch, parseNodeSelector, parseToleration, PREFETCH_COMPONENT, 
 import { toYaml } from '../../core/manifests/toYaml';
 import { RepoError } from '../../core/errors';
 import { parseRef, formatRef } from '../../core/refs';
-import type { CommandContext, CommandSpec } from '../command';
-import { stringFlag } from '../command';
+import type { CommandContext } from '../command';
+import { defineCommand } from '../command';
 import { modelRefOf } from '../describe';
 import { DEPLOY_OPTIONS, withClusterEndpoint } from '../manifestBuild';
 import { UsageError } from '../exitCodes';
@@ -27,7 +27,22 @@ const USAGE = 'prefetch <repo>/<model>:<tag> | <repo>/<model>@<version> [--node-
   + '[--node-cache[=<dir>] | --node-cache-pvc <claim>] [--namespace N] [--context C] [--kubeconfig F] [--wait [--wait-timeout S]] [--print]\n'
   + '       modelrepo prefetch --remove <repo>/<model>[:<tag>|@<version>] [--namespace N] [--context C] [--kubeconfig F]';
 
-const list = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : typeof v === 'string' ? [v] : []);
+const PREFETCH_OPTIONS = {
+  ...NODE_CACHE_OPTIONS,
+  'node-selector': { type: 'string', multiple: true, value: '<k=v>', description: 'only nodes with this label (repeatable)' },
+  toleration: { type: 'string', multiple: true, value: '<key[=value]:Effect>', description: 'tolerate a taint (repeatable), e.g. nvidia.com/gpu:NoSchedule' },
+  namespace: { type: 'string', value: '<N>', description: 'namespace of the objects' },
+  'secret-name': { type: 'string', value: '<S>', description: 'the Secret with the S3 keys (default modelrepo-s3)' },
+  context: { type: 'string', value: '<C>', description: "kubeconfig context (default: the kubeconfig's current context)" },
+  kubeconfig: { type: 'string', value: '<F>', description: 'kubeconfig file (default: $KUBECONFIG, else ~/.kube/config)' },
+  wait: { type: 'boolean', description: 'report per node until every node is cached or failed' },
+  'wait-timeout': { type: 'string', value: '<seconds>', description: 'how long --wait waits in all (default 1800)' },
+  print: { type: 'boolean', description: 'print the YAML (placeholder keys) instead of applying it' },
+  remove: { type: 'boolean', description: "delete the model's pre-pull DaemonSet (label-selected: only modelrepo's pre-pull)" },
+  'cluster-endpoint': DEPLOY_OPTIONS['cluster-endpoint'],
+} as const;
+
+type PrefetchContext = CommandContext<typeof PREFETCH_OPTIONS>;
 
 function selectorOf(items: readonly string[], usage: string): Record<string, string> | undefined {
   if (items.length === 0) return undefined;
@@ -42,25 +57,25 @@ function tolerationOf(text: string, usage: string): Toleration {
   return t;
 }
 
-const kubeOf = (ctx: CommandContext): KubeOptions => ({
-  ...(stringFlag(ctx.flags, 'kubeconfig') !== undefined ? { kubeconfig: stringFlag(ctx.flags, 'kubeconfig') } : {}),
-  ...(stringFlag(ctx.flags, 'context') !== undefined ? { context: stringFlag(ctx.flags, 'context') } : {}),
+const kubeOf = (ctx: PrefetchContext): KubeOptions => ({
+  ...(ctx.flags.kubeconfig !== undefined ? { kubeconfig: ctx.flags.kubeconfig } : {}),
+  ...(ctx.flags.context !== undefined ? { context: ctx.flags.context } : {}),
   signal: ctx.signal, timeouts: ctx.global.timeouts,
 });
 
 /** --remove: the DaemonSets labelled as this model's pre-pull, nothing else; none is not an error. */
-async function remove(ctx: CommandContext, usage: string): Promise<void> {
-  const others = ['print', 'wait', 'node-selector', 'toleration', 'node-cache', 'node-cache-dir', 'node-cache-pvc'].filter((f) => ctx.flags[f] !== undefined && ctx.flags[f] !== false);
+async function remove(ctx: PrefetchContext, usage: string): Promise<void> {
+  const others = (['print', 'wait', 'node-selector', 'toleration', 'node-cache', 'node-cache-dir', 'node-cache-pvc'] as const).filter((f) => ctx.flags[f] !== undefined && ctx.flags[f] !== false);
   if (others.length > 0) throw new UsageError(`--remove takes no --${others.join(', --')}`, usage);
   const ref = parseRef(ctx.args[0], { file: false });
-  const namespace = stringFlag(ctx.flags, 'namespace');
+  const namespace = ctx.flags.namespace;
   const removed = await removePrefetch(prefetchSelector(dnsLabel(ref.model)), namespace, kubeOf(ctx));
   for (const r of removed) ctx.out.text(`removed ${r.kind} ${r.namespace ? `${r.namespace}/` : ''}${r.name}`);
   if (removed.length === 0) ctx.out.note(`no pre-pull of ${ref.model} in ${namespace ? `namespace ${namespace}` : "the context's namespace"}`);
   ctx.out.data({ removed });
 }
 
-export const prefetchCommand: CommandSpec = {
+export const prefetchCommand = defineCommand({
   name: 'prefetch',
   summary: 'pre-pull a model into the node cache of every selected node (a DaemonSet); --wait reports per node',
   usage: USAGE,
@@ -79,33 +94,20 @@ examples:
   modelrepo prefetch localai/models/llama-3-8b:latest --node-selector pool=gpu --toleration nvidia.com/gpu:NoSchedule --wait
   modelrepo prefetch localai/models/llama-3-8b@2024-03-20 --node-cache=/mnt/nvme/models --print | kubectl apply -f -
   modelrepo prefetch --remove localai/models/llama-3-8b`,
-  options: {
-    ...NODE_CACHE_OPTIONS,
-    'node-selector': { type: 'string', multiple: true, value: '<k=v>', description: 'only nodes with this label (repeatable)' },
-    toleration: { type: 'string', multiple: true, value: '<key[=value]:Effect>', description: 'tolerate a taint (repeatable), e.g. nvidia.com/gpu:NoSchedule' },
-    namespace: { type: 'string', value: '<N>', description: 'namespace of the objects' },
-    'secret-name': { type: 'string', value: '<S>', description: 'the Secret with the S3 keys (default modelrepo-s3)' },
-    context: { type: 'string', value: '<C>', description: "kubeconfig context (default: the kubeconfig's current context)" },
-    kubeconfig: { type: 'string', value: '<F>', description: 'kubeconfig file (default: $KUBECONFIG, else ~/.kube/config)' },
-    wait: { type: 'boolean', description: 'report per node until every node is cached or failed' },
-    'wait-timeout': { type: 'string', value: '<seconds>', description: 'how long --wait waits in all (default 1800)' },
-    print: { type: 'boolean', description: 'print the YAML (placeholder keys) instead of applying it' },
-    remove: { type: 'boolean', description: "delete the model's pre-pull DaemonSet (label-selected: only modelrepo's pre-pull)" },
-    'cluster-endpoint': DEPLOY_OPTIONS['cluster-endpoint'],
-  },
+  options: PREFETCH_OPTIONS,
   args: { min: 1, max: 1 },
   async run(ctx) {
     const usage = `modelrepo ${USAGE}`;
     if (ctx.flags.remove === true) { await remove(ctx, usage); return; }
-    const timeoutText = stringFlag(ctx.flags, 'wait-timeout');
+    const timeoutText = ctx.flags['wait-timeout'];
     if (timeoutText !== undefined && !/^\d+$/.test(timeoutText)) throw new UsageError(`--wait-timeout '${timeoutText}' is not a number of seconds`, usage);
-    const nodeSelector = selectorOf(list(ctx.flags['node-selector']), usage);
-    const tolerations = list(ctx.flags.toleration).map((t) => tolerationOf(t, usage));
+    const nodeSelector = selectorOf(ctx.flags['node-selector'] ?? [], usage);
+    const tolerations = (ctx.flags.toleration ?? []).map((t) => tolerationOf(t, usage));
     const nodeCache = nodeCacheFrom(ctx.flags, usage) ?? {};
     const print = ctx.flags.print === true;
     const ref = parseRef(ctx.args[0], { selector: 'required', file: true });
-    const namespace = stringFlag(ctx.flags, 'namespace');
-    const secretName = stringFlag(ctx.flags, 'secret-name');
+    const namespace = ctx.flags.namespace;
+    const secretName = ctx.flags['secret-name'];
     const objects = await withSession(ref.repo, ctx.global, async (s) => {
       const resolved = await s.repo.resolve(modelRefOf(ref), ctx.signal);
       ctx.out.note(`# ${resolved.chain.join(' -> ')}`);
@@ -144,4 +146,4 @@ examples:
     }
     ctx.out.data({ applied, nodes: reports });
   },
-};
+});
