@@ -2,6 +2,7 @@
 // with the connection's keys from SecretStorage, then reports per node, from the API server, until every
 // node has the files in its cache or failed: `node-a: cached`, `node-b: downloading 1.0 GiB of 4.0 GiB`.
 import * as vscode from 'vscode';
+import { backendOf } from '../core/backends/index';
 import { RepoError } from '../core/errors';
 import { applyWithClient } from '../core/kube/apply';
 import type { AppliedObject } from '../core/kube/apply';
@@ -49,14 +50,16 @@ export async function prefetchToNodes(s: Services, node: unknown, raw: unknown):
   const { ref, text } = refOf(n);
   const resolved = await s.repos.use(n.place, ({ repo }) => repo.resolve(ref));
   const cfg = await s.repos.config(n.place);
-  if (cfg.kind !== 's3' || !cfg.credentials) {
+  const backend = backendOf(cfg);
+  const credentials = backend.clusterPull ? backend.podKeys(cfg) : undefined;
+  if (!credentials) {
     throw new RepoError('Config', ACTION, text, 'the pre-pull copies from S3 with the connection\'s keys: use an S3 connection with keys in SecretStorage');
   }
   const target = await chooseTarget(ACTION, s.log, a, !scripted);
   const nodeSelector = a.nodeSelector ?? (scripted ? undefined
     : selectorOf(await ask(ACTION, { prompt: `Pre-pull ${text}: only nodes with these labels (k=v,k2=v2; empty: every node)`, value: '' })));
   const input = manifestInputFor(resolved, cfg, {
-    ref: text, credentials: cfg.credentials, nodeCache: a.nodeCache ?? {}, ...(target.namespace ? { namespace: target.namespace } : {}),
+    ref: text, credentials, nodeCache: a.nodeCache ?? {}, ...(target.namespace ? { namespace: target.namespace } : {}),
   });
   const [secret, ds] = buildPrefetch(input, { ...(nodeSelector ? { nodeSelector } : {}) });
   if (!scripted) {
