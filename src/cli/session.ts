@@ -98,7 +98,7 @@ async function s3UrlConnection(loc: { bucket: string; prefix?: string }, global:
 export async function connectionFor(loc: RepoLocation, global: GlobalFlags, env: NodeJS.ProcessEnv = process.env): Promise<ConnectionConfig> {
   const own = locationBackend(loc).locationConfig(loc, env, homedir());
   if (own) return own;
-  const s3 = loc as Exclude<RepoLocation, { kind: 'fs' }>;
+  const s3 = loc as Extract<RepoLocation, { kind: 'alias' | 's3' }>;
   const cfg = s3.kind === 'alias' ? await aliasConnection(s3, env) : await s3UrlConnection(s3, global, env);
   registerSecret(cfg.credentials?.secretAccessKey);
   registerSecret(cfg.credentials?.sessionToken);

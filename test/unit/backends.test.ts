@@ -15,7 +15,7 @@ const FIELDS: Record<keyof Backend, 'string' | 'boolean' | 'function' | 'object'
   nfsMount: 'boolean', sortedListing: 'boolean', schemes: 'object', fallback: 'boolean',
   open: 'function', listBuckets: 'function', repository: 'function', uriOf: 'function',
   parseLocation: 'function', formatLocation: 'function', locationConfig: 'function',
-  fromSettings: 'function', settingsDetail: 'function', samePlace: 'function',
+  settingsFields: 'object', fromSettings: 'function', settingsDetail: 'function', samePlace: 'function',
   podLocation: 'function', podKeys: 'function', withClusterEndpoint: 'function', nfsOf: 'function', withNfs: 'function',
 };
 
@@ -44,6 +44,7 @@ describe('backend table', () => {
         assert.equal(typeof (b as unknown as Record<string, unknown>)[field], type, `${kind}.${field}`);
       }
       assert.ok(b.label.length > 0 && b.icon.length > 0, kind);
+      assert.ok(b.settingsFields.some((f) => f.key === 'name'), `${kind}: its connections can be renamed`);
       assert.ok(b.schemes.length > 0 && b.schemes.every((s) => /^[a-z][a-z0-9+.-]*:\/\/$/.test(s)), `${kind} schemes`);
       // the tree's `@s3` menus (Copy URI, Copy Presigned URL) are offered on every place in a bucket
       if (b.bucketed) assert.ok(b.presign, `${kind}: a bucketed backend hands out presigned URLs`);

@@ -37,6 +37,15 @@ export interface ConnectionSettingsEntry {
   readonly viaCluster?: { readonly namespace: string; readonly service: string; readonly port?: number; readonly context?: string };
 }
 
+/** Settings fields a person edits one at a time (plus 'keys', kept in SecretStorage). */
+export type EditableSetting = 'name' | 'endpoint' | 'clusterEndpoint' | 'region' | 'bucket' | 'bucketFilter' | 'prefix' | 'path' | 'nfsServer' | 'nfsPath';
+
+export interface SettingsField {
+  readonly key: EditableSetting | 'keys' | 'pathStyle';
+  readonly label: string;
+  readonly prompt: string;
+}
+
 /** What the extension adds to a settings entry when it opens it. */
 export interface SettingsContext {
   /** The bucket of the place opened (bucketed backends); the entry's own bucket otherwise. */
@@ -95,6 +104,8 @@ export interface Backend {
    *  keys and endpoints from its flags, aliases and profiles (S3). */
   locationConfig(loc: RepoLocation, env: NodeJS.ProcessEnv, home: string): ConnectionConfig | undefined;
 
+  /** The fields Edit Connection offers, in this order. */
+  readonly settingsFields: readonly SettingsField[];
   /** The connection of a settings entry (see SettingsContext.bucket). */
   fromSettings(c: ConnectionSettingsEntry, ctx: SettingsContext): EndpointConfig;
   /** Endpoint or folder, shown beside a connection's name (tree, pickers). */

@@ -60,6 +60,12 @@ export const fsBackend: Backend = {
     return { kind: 'fs', path: p, ...(nfsServer ? { nfs: { server: nfsServer, path: env.MODELREPO_NFS_PATH || p } } : {}) };
   },
 
+  settingsFields: [
+    { key: 'name', label: 'Name', prompt: 'Name shown in the tree' },
+    { key: 'path', label: 'Folder', prompt: 'Repository folder' },
+    { key: 'nfsServer', label: 'NFS server', prompt: 'How pods reach this folder: NFS server (for manifests)' },
+    { key: 'nfsPath', label: 'NFS export path', prompt: 'The exported path that holds this repository' },
+  ],
   fromSettings(c, ctx) {
     if (!c.path) throw new RepoError('Config', 'open connection', c.name, 'it has no folder path');
     const nfs = c.nfsServer && c.nfsPath ? { server: c.nfsServer, path: c.nfsPath } : undefined;

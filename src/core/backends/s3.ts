@@ -119,6 +119,17 @@ export const s3Backend: Backend = {
   locationConfig: () => undefined,
 
   fromSettings,
+  settingsFields: [
+    { key: 'name', label: 'Name', prompt: 'Name shown in the tree' },
+    { key: 'keys', label: 'Keys', prompt: 'Access key ID and secret access key' },
+    { key: 'endpoint', label: 'Endpoint', prompt: 'Endpoint URL (empty for AWS S3)' },
+    { key: 'clusterEndpoint', label: 'Cluster endpoint', prompt: 'Endpoint URL pods use, e.g. http://minio.model-storage:9000 (empty: the endpoint above)' },
+    { key: 'region', label: 'Region', prompt: 'Region, e.g. us-east-1' },
+    { key: 'bucket', label: 'Bucket', prompt: 'Show only this bucket (empty: every bucket the keys can list)' },
+    { key: 'bucketFilter', label: 'Bucket filter', prompt: 'Show buckets matching this pattern, e.g. models-*' },
+    { key: 'prefix', label: 'Prefix', prompt: 'Repository root inside the bucket, e.g. team-a/models' },
+    { key: 'pathStyle', label: 'Path-style addressing', prompt: '' },
+  ],
   settingsDetail(c) {
     const ep = c.endpoint ? c.endpoint.replace(/^https?:\/\//, '') : 'AWS S3';
     return c.bucket ? `${ep} · ${c.bucket}` : ep;
