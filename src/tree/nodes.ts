@@ -59,7 +59,7 @@ export interface LoadMoreNode {
   readonly root: RootNode | ModelNode;
 }
 
-/** A node that lists models: a bucket, or an fs connection. */
+/** A node that lists models: a bucket, or a connection without buckets (a folder). */
 export type RootNode = BucketNode | ConnectionNode;
 
 export type TreeNode = ConnectionNode | BucketNode | ModelNode | TagsGroupNode | VersionNode | TagNode

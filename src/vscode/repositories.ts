@@ -17,7 +17,7 @@ import type { ConnectionStore } from './connectionStore';
 import type { Log } from './log';
 import { resolveFolder, timeoutSettings, type Connection } from './settings';
 
-/** A repository root: a connection, and for S3 one of its buckets. */
+/** A repository root: a connection, and for a bucketed backend (S3) one of its buckets. */
 export interface Place {
   readonly connectionId: string;
   readonly bucket?: string;
