@@ -116,7 +116,7 @@ function withNfs(cfg: ConnectionConfig, flags: FlagValues, usage: string): Conne
   if (!backend.nfsMount || (!server && !path)) return cfg;
   const s = server ?? backend.nfsOf(cfg)?.server;
   if (!s) throw new UsageError('--nfs-path needs --nfs-server (or MODELREPO_NFS_SERVER)', usage);
-  return backend.withNfs(cfg, { server: s, path: path ?? backend.nfsOf(cfg)?.path ?? ('path' in cfg ? cfg.path : '') });
+  return backend.withNfs(cfg, { server: s, path: path ?? backend.nfsOf(cfg)?.path });
 }
 
 /** The endpoint pods use: --cluster-endpoint, else MODELREPO_CLUSTER_ENDPOINT, else the connection's own. */

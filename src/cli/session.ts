@@ -3,6 +3,7 @@
 // its storage, and wraps it in a Repository. One session per command; close() releases the client.
 // S3 connections carry the run's deadlines (--connect-timeout, --timeout, --stall-timeout).
 import { homedir } from 'node:os';
+import { backendOf, locationBackend } from '../core/backends/index';
 import { awsEnvConnection, awsProfiles } from '../core/connections/awsConfig';
 import { toS3Config } from '../core/connections/discover';
 import type { DiscoveredConnection } from '../core/connections/discover';
@@ -10,7 +11,6 @@ import { findMcAlias, mcConfigPath } from '../core/connections/mcAliases';
 import type { ClusterRoute, ConnectionConfig, S3ConnectionConfig } from '../core/connections/types';
 import { RepoError, registerSecret } from '../core/errors';
 import { formatRepo } from '../core/refs';
-import { backendOf, locationBackend } from '../core/backends/index';
 import type { RepoLocation } from '../core/refs';
 import { Repository } from '../core/repository';
 import type { Storage } from '../core/storage/storage';

@@ -3,8 +3,8 @@
 // resolves to now (the same node-cache script a serving pod runs), then idles in a pause container.
 // --wait reports per node, from the API server only: cached, downloading (bytes so far, from the init
 // container's log), or failed and why. --print shows the YAML (placeholder keys) instead of applying.
-import { backendOf } from '../../core/backends/index';
 import type { Toleration } from 'kubernetes-types/core/v1';
+import { backendOf } from '../../core/backends/index';
 import { applyWithClient } from '../../core/kube/apply';
 import { nodeLine, prefetchReports } from '../../core/kube/prefetchStatus';
 import { humanSize } from '../../core/manifests/initScript';

@@ -122,6 +122,7 @@ export interface Backend {
   withClusterEndpoint(cfg: ConnectionConfig, endpoint: string): ConnectionConfig;
   /** The NFS server and export pods mount (nfsMount backends); undefined: not set yet. */
   nfsOf(cfg: ConnectionConfig): { readonly server: string; readonly path: string } | undefined;
-  /** The connection with the NFS server and export pods mount (nfsMount backends). */
-  withNfs(cfg: ConnectionConfig, nfs: { readonly server: string; readonly path: string }): ConnectionConfig;
+  /** The connection with the NFS server and export pods mount (nfsMount backends); the export defaults
+   *  to the folder's own path. */
+  withNfs(cfg: ConnectionConfig, nfs: { readonly server: string; readonly path?: string }): ConnectionConfig;
 }

@@ -86,5 +86,5 @@ export const fsBackend: Backend = {
   podKeys: () => undefined,
   withClusterEndpoint: (cfg) => cfg,
   nfsOf: (cfg) => own(cfg).nfs,
-  withNfs: (cfg, nfs) => ({ ...own(cfg), nfs }),
+  withNfs: (cfg, nfs) => ({ ...own(cfg), nfs: { server: nfs.server, path: nfs.path || own(cfg).path } }),
 };
