@@ -1,6 +1,7 @@
 // What `manifest` and `apply` share: their options (variant, names, A/B arms) and turning a command line
 // into Kubernetes objects. One reference gives one workload; with --ab the arguments are the arms,
 // `<repo>/<model>:<tag>=<replicas>`, all in one repository, built into two Deployments behind one Service.
+import { backendOf } from '../core/backends/index';
 import { checkClusterEndpoint, CLUSTER_ENDPOINT_ENV } from '../core/connections/clusterEndpoint';
 import type { ConnectionConfig, S3Credentials } from '../core/connections/types';
 import { buildAbManifests } from '../core/manifests/abTest';
@@ -111,10 +112,11 @@ export function manifestOptionsFrom(flags: DeployFlags, usage: string): Manifest
 function withNfs(cfg: ConnectionConfig, flags: DeployFlags, usage: string): ConnectionConfig {
   const server = flags['nfs-server'];
   const path = flags['nfs-path'];
-  if (cfg.kind !== 'fs' || (!server && !path)) return cfg;
-  const s = server ?? cfg.nfs?.server;
+  const backend = backendOf(cfg);
+  if (!backend.nfsMount || (!server && !path)) return cfg;
+  const s = server ?? backend.nfsOf(cfg)?.server;
   if (!s) throw new UsageError('--nfs-path needs --nfs-server (or MODELREPO_NFS_SERVER)', usage);
-  return { ...cfg, nfs: { server: s, path: path ?? cfg.nfs?.path ?? cfg.path } };
+  return backend.withNfs(cfg, { server: s, path: path ?? backend.nfsOf(cfg)?.path });
 }
 
 /** The endpoint pods use: --cluster-endpoint, else MODELREPO_CLUSTER_ENDPOINT, else the connection's own. */
@@ -123,9 +125,10 @@ export function withClusterEndpoint(cfg: ConnectionConfig, flags: Pick<DeployFla
   const text = flag ?? (env[CLUSTER_ENDPOINT_ENV] || undefined);
   if (text === undefined) return cfg;
   // The variable may be set for a whole shell: only the flag is an error on a folder repository.
-  if (cfg.kind !== 's3' && flag === undefined) return cfg;
-  if (cfg.kind !== 's3') throw new UsageError('--cluster-endpoint is for S3 repositories; a folder repository reaches pods over NFS (--nfs-server)', usage);
-  return { ...cfg, clusterEndpoint: checkClusterEndpoint(text) };
+  const backend = backendOf(cfg);
+  if (!backend.clusterPull && flag === undefined) return cfg;
+  if (!backend.clusterPull) throw new UsageError('--cluster-endpoint is for S3 repositories; a folder repository reaches pods over NFS (--nfs-server)', usage);
+  return backend.withClusterEndpoint(cfg, checkClusterEndpoint(text));
 }
 
 interface Arm { readonly ref: ParsedRef; readonly replicas: number }
@@ -139,12 +142,14 @@ function parseArm(text: string, usage: string): Arm {
 }
 
 function credentialsOf(cfg: ConnectionConfig, keys: KeyChoice, why: string, usage: string): S3Credentials | undefined {
-  if (keys === 'placeholder' || cfg.kind !== 's3') return undefined;
-  if (!cfg.credentials) {
+  const backend = backendOf(cfg);
+  if (keys === 'placeholder' || !backend.clusterPull) return undefined;
+  const credentials = backend.podKeys(cfg);
+  if (!credentials) {
     throw new UsageError(`${why}: this connection has no explicit keys (it uses an AWS profile or the default chain); `
       + 'give keys through the mc alias, AWS_ACCESS_KEY_ID + AWS_SECRET_ACCESS_KEY, or a profile with static keys', usage);
   }
-  return cfg.credentials;
+  return credentials;
 }
 
 /** Resolves the reference(s) of the command line and builds the objects. */

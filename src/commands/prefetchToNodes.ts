@@ -4,6 +4,7 @@
 // The user sees it per node three ways: in the progress notification while it runs, one log line per node
 // in the output channel, and a summary notification (a warning when a node is not cached) with Show Log.
 import type { Toleration } from 'kubernetes-types/core/v1';
+import { backendOf } from '../core/backends/index';
 import { RepoError } from '../core/errors';
 import { applyWithClient } from '../core/kube/apply';
 import type { AppliedObject } from '../core/kube/apply';
@@ -71,7 +72,9 @@ export async function prefetchToNodes(s: Services, node: unknown, raw: unknown):
   const { ref, text } = refOf(n);
   const resolved = await s.repos.use(n.place, ({ repo }) => repo.resolve(ref));
   const cfg = await s.repos.config(n.place);
-  if (cfg.kind !== 's3' || !cfg.credentials) {
+  const backend = backendOf(cfg);
+  const credentials = backend.clusterPull ? backend.podKeys(cfg) : undefined;
+  if (!credentials) {
     throw new RepoError('Config', ACTION, text, 'the pre-pull copies from S3 with the connection\'s keys: use an S3 connection with keys in SecretStorage');
   }
   const target = await chooseTarget(ACTION, s.log, a, !scripted);
@@ -80,7 +83,7 @@ export async function prefetchToNodes(s: Services, node: unknown, raw: unknown):
   const tolerations = tolerationsOf(a.tolerations ?? (scripted ? undefined
     : await ask(ACTION, { prompt: `Pre-pull ${text}: tolerate these taints (key[=value]:Effect, comma-separated; empty: none)`, placeHolder: 'nvidia.com/gpu:NoSchedule', value: '' })));
   const input = manifestInputFor(resolved, cfg, {
-    ref: text, credentials: cfg.credentials, nodeCache: a.nodeCache ?? {}, ...(target.namespace ? { namespace: target.namespace } : {}),
+    ref: text, credentials, nodeCache: a.nodeCache ?? {}, ...(target.namespace ? { namespace: target.namespace } : {}),
   });
   const [secret, ds] = buildPrefetch(input, { ...(nodeSelector ? { nodeSelector } : {}), tolerations });
   const where = `${nodeSelector ? `the nodes labelled ${Object.entries(nodeSelector).map(([k, v]) => `${k}=${v}`).join(',')}` : 'every node'}`

@@ -4,6 +4,7 @@
 // --wait reports per node, from the API server only: cached, downloading (bytes so far, from the init
 // container's log), or failed and why. --print shows the YAML (placeholder keys) instead of applying.
 import type { Toleration } from 'kubernetes-types/core/v1';
+import { backendOf } from '../../core/backends/index';
 import { applyWithClient } from '../../core/kube/apply';
 import { nodeLine, prefetchReports } from '../../core/kube/prefetchStatus';
 import { humanSize } from '../../core/manifests/initScript';
@@ -111,8 +112,9 @@ examples:
     const objects = await withSession(ref.repo, ctx.global, async (s) => {
       const resolved = await s.repo.resolve(modelRefOf(ref), ctx.signal);
       ctx.out.note(`# ${resolved.chain.join(' -> ')}`);
-      const credentials = !print && s.config.kind === 's3' ? s.config.credentials : undefined;
-      if (!print && s.config.kind === 's3' && !credentials) throw new UsageError('prefetch puts the keys into the Secret: this connection has no explicit keys', usage);
+      const pulls = !print && backendOf(s.config).clusterPull;
+      const credentials = pulls ? backendOf(s.config).podKeys(s.config) : undefined;
+      if (pulls && !credentials) throw new UsageError('prefetch puts the keys into the Secret: this connection has no explicit keys', usage);
       const input = manifestInputFor(resolved, withClusterEndpoint(s.config, ctx.flags, usage), {
         ref: formatRef(ref), nodeCache, ...(namespace ? { namespace } : {}), ...(secretName ? { secretName } : {}), ...(credentials ? { credentials } : {}),
       });
