@@ -1,4 +1,5 @@
-// The one rule that keeps the architecture honest: src/core (and the CLI on it) never imports vscode.
+// The rules that keep the architecture honest: src/core (and the CLI on it) never imports vscode, only
+// the S3 storage uses the AWS SDK, and storage kinds are compared only inside their backends.
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
@@ -18,6 +19,18 @@ export default tseslint.config(
         paths: [{ name: 'vscode', message: 'Packages must not import vscode: src/core runs in plain Node.' }],
         patterns: [{ group: ['@aws-sdk/*'], message: 'Only src/core/storage/s3*.ts may use the AWS SDK.' }],
       }],
+    },
+  },
+  {
+    // Storage kinds are told apart only by their descriptors (src/core/backends): elsewhere code asks a
+    // backend's fields (bucketed, presign, clusterPull, ...) instead of comparing kinds.
+    files: ['src/**/*.ts'],
+    ignores: ['src/core/backends/**', 'src/core/storage/**'],
+    rules: {
+      'no-restricted-syntax': ['error',
+        { selector: "BinaryExpression[operator=/^[!=]==?$/] > Literal[value=/^(s3|fs|nfs)$/]", message: 'Ask the backend descriptor (src/core/backends) instead of comparing a storage kind.' },
+        { selector: "SwitchCase > Literal[value=/^(s3|fs|nfs)$/]", message: 'Ask the backend descriptor (src/core/backends) instead of switching on a storage kind.' },
+      ],
     },
   },
   {

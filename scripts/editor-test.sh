@@ -12,6 +12,8 @@
 # Env:   S3_ENDPOINT AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_REGION (the real S3 server, see CONTRIBUTING.md)
 #        KEEP_RUNS (run folders kept in .run/, default 3), EXT_TEST_TIMEOUT_MS (default 600000),
 #        SHOTS_DIR (browser screenshots, default test-results/screenshots)
+#        MODELREPO_TEST_GREP (ext phase: mocha grep of the suite titles to run)
+#        MODELREPO_BROWSER_TESTS (browser phase: the test files to run, default test/browser/*.test.mjs)
 set -uo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
@@ -126,7 +128,7 @@ run_browser() {
   mkdir -p "$SHOTS"
   KUBECONFIG=$kubeconfig CS_URL=http://127.0.0.1:$port CS_STARTED_AT=$started WS_DIR=$ws REPO_DIR=$ws/model-repo S3_BUCKET=$bucket RUN_DIR=$R \
     SHOTS_DIR=$SHOTS \
-    node --test --test-isolation=none --test-timeout=240000 --test-reporter=spec test/browser/*.test.mjs 2>&1 | tee "$R/browser.log"
+    node --test --test-isolation=none --test-timeout=240000 --test-reporter=spec ${MODELREPO_BROWSER_TESTS:-test/browser/*.test.mjs} 2>&1 | tee "$R/browser.log"
   rc=${PIPESTATUS[0]}
   stop_group "$pid"
   if [ -n "$bucket" ] && [ -x /usr/bin/aws ]; then /usr/bin/aws --endpoint-url "$S3_ENDPOINT" s3 rb "s3://$bucket" --force >/dev/null 2>&1 || true; fi

@@ -3,7 +3,9 @@
 # One mon + one OSD (file-backed BlueStore, or memstore) + radosgw/beast. No mgr, no systemd.
 # Needs root (apt) on Debian 12. Everything else lives under $S3_DATA_DIR.
 #
-#   ./start-server.sh [start]   install if needed, create or reuse the cluster, print exports
+#   ./start-server.sh [start]   install if needed, create or reuse the cluster, print exports (with
+#                               S3_SERVER_STARTED=1 when this call started the daemons, 0 when it reused
+#                               running ones, so a caller stops only what it started)
 #   ./start-server.sh stop      stop the daemons this script started (pid files only)
 #   ./start-server.sh status
 # Env: S3_DATA_DIR (/tmp/ceph-rgw)  S3_PORT (7480)  S3_STORE (bluestore|memstore)
@@ -53,9 +55,11 @@ if ! command -v radosgw >/dev/null || ! command -v ceph-osd >/dev/null || ! comm
 fi
 
 [ "${S3_FRESH:-0}" = 1 ] && { stop_all; rm -rf "$BASE"; }
+STARTED=0
 if alive "$BASE/run/client.rgw.a.pid" && curl -sf -o /dev/null "$ENDPOINT/"; then
   log "already running"
 else
+  STARTED=1
   stop_all  # clear half-started leftovers from an earlier run (only our own pids)
   # memstore keeps nothing across restarts: always start it fresh
   if [ "$STORE" = memstore ] || [ ! -f "$BASE/.initialized" ]; then FRESH=1; rm -rf "$BASE"; else FRESH=0; fi
@@ -153,4 +157,5 @@ export S3_ENDPOINT=$ENDPOINT
 export AWS_ACCESS_KEY_ID=$AK
 export AWS_SECRET_ACCESS_KEY=$SK
 export AWS_REGION=us-east-1
+export S3_SERVER_STARTED=$STARTED
 EOF

@@ -33,10 +33,16 @@ log "build"; node scripts/build.mjs || BROKEN+=("build")
 if [ "$WHAT" != unit ]; then
   if [ -z "${S3_ENDPOINT:-}" ] || ! curl -sf -o /dev/null "$S3_ENDPOINT/"; then
     log "starting Ceph RGW"
-    exports=$(bash scripts/s3-server.sh start) || { echo "the S3 server could not start"; BROKEN+=("s3-server"); }
-    eval "$exports"
-    # Stop at the end what this run started; a server the caller started keeps running.
-    trap 'log "stopping the Ceph RGW this run started"; bash scripts/s3-server.sh stop >/dev/null 2>&1' EXIT
+    # A failed start is never the reuse of running daemons: whatever it got going is this run's to stop.
+    if exports=$(bash scripts/s3-server.sh start); then eval "$exports"
+    else echo "the S3 server could not start"; BROKEN+=("s3-server"); S3_SERVER_STARTED=1; fi
+    # Stop at the end what this run started; a server that was running already (started by the user
+    # with scripts/s3-server.sh, only S3_ENDPOINT not set here) keeps running.
+    if [ "${S3_SERVER_STARTED:-0}" = 1 ]; then
+      trap 'log "stopping the Ceph RGW this run started"; bash scripts/s3-server.sh stop >/dev/null 2>&1' EXIT
+    else
+      log "using the Ceph RGW that was running already (left running)"
+    fi
   fi
   log "S3 server: ${S3_ENDPOINT:-none}"
 fi

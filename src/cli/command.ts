@@ -7,10 +7,21 @@ export interface OptionSpec {
   readonly type: 'string' | 'boolean';
   readonly short?: string;
   readonly multiple?: boolean;
-  /** Shown in --help, e.g. '<old target>'. */
+  /** Shown in --help, e.g. '<old target>'; one starting with '[' stands right after the name: '--node-cache[=<dir>]'. */
   readonly value?: string;
   readonly description: string;
 }
+
+/** A set of options by flag name. Declared `as const` (or inside defineCommand) so the flags' types follow. */
+export type OptionSpecs = Readonly<Record<string, OptionSpec>>;
+
+/** What parseArgs gives for one option: a string or a boolean, a list of them with `multiple`. */
+type Scalar<T extends OptionSpec['type']> = T extends 'boolean' ? boolean : string;
+type FlagValue<O extends OptionSpec> = O extends { readonly multiple: true } ? readonly Scalar<O['type']>[] : Scalar<O['type']>;
+
+/** The flags of a set of options, each absent unless given: `{ tag: { type: 'string', ... } }` gives
+ *  `{ tag?: string }`, so a flag the command does not declare is a compile error, not a silent undefined. */
+export type FlagsOf<S extends OptionSpecs> = { readonly [K in keyof S]?: FlagValue<S[K]> };
 
 export interface GlobalFlags {
   readonly json: boolean;
@@ -24,29 +35,35 @@ export interface GlobalFlags {
   readonly timeouts: Partial<Timeouts>;
 }
 
-export type FlagValues = Readonly<Record<string, string | boolean | string[] | undefined>>;
-
-export interface CommandContext {
+export interface CommandContext<S extends OptionSpecs = OptionSpecs> {
   readonly args: readonly string[];
-  readonly flags: FlagValues;
+  /** The command's own flags and the global ones. */
+  readonly flags: FlagsOf<S> & GlobalFlagValues;
   readonly global: GlobalFlags;
   readonly out: Output;
   /** Aborted by Ctrl-C (SIGINT) or SIGTERM. */
   readonly signal: AbortSignal;
 }
 
-export interface CommandSpec {
+export interface CommandSpec<S extends OptionSpecs = OptionSpecs> {
   readonly name: string;
   readonly summary: string;
   readonly usage: string;
   /** Longer help text with examples (printed by --help). */
   readonly help: string;
-  readonly options?: Readonly<Record<string, OptionSpec>>;
+  /** The command's options: its --help rows, what the parser accepts, and the types of ctx.flags. */
+  readonly options?: S;
   readonly args: { readonly min: number; readonly max?: number };
-  run(ctx: CommandContext): Promise<void>;
+  run(ctx: CommandContext<S>): Promise<void>;
 }
 
-export const GLOBAL_OPTIONS: Readonly<Record<string, OptionSpec>> = {
+/** Declares a command (commands/<name>.ts). Its options are read as literal types, so run() sees
+ *  `ctx.flags.tag` as `string | undefined` and `ctx.flags.tga` does not compile. */
+export function defineCommand<const S extends OptionSpecs = Record<never, never>>(spec: CommandSpec<S>): CommandSpec<S> {
+  return spec;
+}
+
+export const GLOBAL_OPTIONS = {
   json: { type: 'boolean', description: 'machine-readable output (one JSON document on stdout)' },
   endpoint: { type: 'string', value: '<url>', description: 'S3 endpoint for s3:// references (default: AWS_ENDPOINT_URL)' },
   region: { type: 'string', value: '<region>', description: 'S3 region (default: AWS_REGION, else us-east-1)' },
@@ -59,10 +76,6 @@ export const GLOBAL_OPTIONS: Readonly<Record<string, OptionSpec>> = {
   'stall-timeout': { type: 'string', value: '<s>', description: 'seconds a transfer may go without a byte (default 30; MODELREPO_STALL_TIMEOUT)' },
   quiet: { type: 'boolean', short: 'q', description: 'no progress or notes on stderr' },
   help: { type: 'boolean', short: 'h', description: 'show help' },
-};
+} as const satisfies OptionSpecs;
 
-/** Reads one string flag ('' counts as given). */
-export function stringFlag(flags: FlagValues, name: string): string | undefined {
-  const v = flags[name];
-  return typeof v === 'string' ? v : undefined;
-}
+export type GlobalFlagValues = FlagsOf<typeof GLOBAL_OPTIONS>;

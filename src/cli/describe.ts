@@ -53,3 +53,14 @@ export function tagLine(t: TagInfo): string {
   if (t.resolved) return chainText(t.resolved);
   return `${t.name} -> ${t.target}  (broken: ${t.problem ?? 'does not resolve'})`;
 }
+
+/** 'Tagged llama-3-8b:v2: v2 -> 2024-03-20/x.gguf', said after a tag was set. */
+export function taggedLine(model: string, tag: string, t: TagInfo): string {
+  return `Tagged ${model}:${tag}: ${t.resolved ? chainText(t.resolved) : `${tag} -> ${t.target}`}`;
+}
+
+/** The `tag` of upload's and import's --json document: the tag set on the new version. */
+export function newTagJson(tag: string, t: TagInfo): Record<string, unknown> {
+  const warning = warningOf(t);
+  return { name: tag, target: t.target, chain: t.resolved?.chain ?? null, ...(warning ? { warning } : {}) };
+}

@@ -1,11 +1,12 @@
 // --help texts, built from the command specs so the usage lines cannot drift from the parser.
 import { GLOBAL_OPTIONS } from './command';
-import type { CommandSpec, OptionSpec } from './command';
+import type { CommandSpec, OptionSpecs } from './command';
 import { table } from './format';
 
-function optionRows(options: Readonly<Record<string, OptionSpec>>): string[][] {
+/** One row per option: '-q, --quiet', '    --tag <tag>', '    --node-cache[=<dir>]' (an optional value sticks to the name). */
+export function optionRows(options: OptionSpecs): string[][] {
   return Object.entries(options).map(([name, o]) => [
-    `${o.short ? `-${o.short}, ` : '    '}--${name}${o.value ? ` ${o.value}` : ''}`, o.description,
+    `${o.short ? `-${o.short}, ` : '    '}--${name}${o.value ? `${o.value.startsWith('[') ? '' : ' '}${o.value}` : ''}`, o.description,
   ]);
 }
 

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { registerSecret } from '../core/errors';
 import { GLOBAL_OPTIONS } from './command';
-import type { CommandSpec, GlobalFlags, OptionSpec } from './command';
+import type { CommandContext, CommandSpec, GlobalFlags, OptionSpec } from './command';
 import { applyCommand } from './commands/apply';
 import { prefetchCommand } from './commands/prefetch';
 import { cardCommand } from './commands/card';
@@ -99,7 +99,8 @@ export async function run(argv: readonly string[], signal: AbortSignal): Promise
     } catch (e) {
       throw new UsageError((e as Error).message.split('. To specify')[0], `modelrepo ${spec.usage}`);
     }
-    const v = parsed.values as Record<string, string | boolean | string[] | undefined>;
+    // parseArgs took the options from this spec, so the values have the types its flags declare.
+    const v = parsed.values as CommandContext['flags'];
     json = v.json === true;
     if (v.help) {
       process.stdout.write(commandHelp(spec));

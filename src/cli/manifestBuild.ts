@@ -1,6 +1,7 @@
 // What `manifest` and `apply` share: their options (variant, names, A/B arms) and turning a command line
 // into Kubernetes objects. One reference gives one workload; with --ab the arguments are the arms,
 // `<repo>/<model>:<tag>=<replicas>`, all in one repository, built into two Deployments behind one Service.
+import { backendOf } from '../core/backends/index';
 import { checkClusterEndpoint, CLUSTER_ENDPOINT_ENV } from '../core/connections/clusterEndpoint';
 import type { ConnectionConfig, S3Credentials } from '../core/connections/types';
 import { buildAbManifests } from '../core/manifests/abTest';
@@ -12,8 +13,7 @@ import type { ManifestOptions, RuntimeName, WorkloadKind } from '../core/manifes
 import { RUNTIME_NAMES, RUNTIMES } from '../core/manifests/runtimes/runtimeTable';
 import { formatRef, formatRepo, parseRef } from '../core/refs';
 import type { ParsedRef } from '../core/refs';
-import type { CommandContext, FlagValues, OptionSpec } from './command';
-import { stringFlag } from './command';
+import type { CommandContext, FlagsOf, OptionSpecs } from './command';
 import { modelRefOf } from './describe';
 import { UsageError } from './exitCodes';
 import { NODE_CACHE_OPTIONS, nodeCacheFrom } from './nodeCacheFlags';
@@ -30,7 +30,7 @@ export function runtimeHelp(): string {
     ...runtimes.map((r) => `  ${r.name.padEnd(width)}  ${r.label}: ${r.description} (${r.formats.join(', ')}, port ${r.port})`)].join('\n');
 }
 
-export const DEPLOY_OPTIONS: Readonly<Record<string, OptionSpec>> = {
+export const DEPLOY_OPTIONS = {
   kind: { type: 'string', value: '<kind>', description: `workload: ${WORKLOAD_KINDS.join(', ')} (default pod)` },
   runtime: { type: 'string', value: '<runtime>', description: `inference server: ${RUNTIME_NAMES.join(', ')} (default: the first that serves the files)` },
   follow: { type: 'boolean', description: 'follow the tag: the init container resolves it at every pod start (default: pin the version it resolves to now)' },
@@ -47,7 +47,9 @@ export const DEPLOY_OPTIONS: Readonly<Record<string, OptionSpec>> = {
   'nfs-server': { type: 'string', value: '<host>', description: 'folder repositories: NFS server' },
   'nfs-path': { type: 'string', value: '<path>', description: 'folder repositories: exported path of the repository' },
   ...NODE_CACHE_OPTIONS,
-};
+} as const satisfies OptionSpecs;
+
+type DeployFlags = FlagsOf<typeof DEPLOY_OPTIONS>;
 
 /** One reference that went into the objects: what it resolved to, and its A/B track. */
 export interface BuiltRef {
@@ -69,28 +71,27 @@ export interface Built {
 /** Where the Secret's values come from: placeholders, or the keys the command used (in memory only). */
 export type KeyChoice = 'placeholder' | 'real';
 
-function wholeNumber(flags: FlagValues, name: string, usage: string): number | undefined {
-  const text = stringFlag(flags, name);
+function wholeNumber(flags: DeployFlags, name: 'replicas' | 'gpus' | 'port', usage: string): number | undefined {
+  const text = flags[name];
   if (text === undefined) return undefined;
   const n = Number(text);
   if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(n)) throw new UsageError(`--${name} '${text}' is not a whole number`, usage);
   return n;
 }
 
-function oneOf<T extends string>(flags: FlagValues, name: string, allowed: readonly T[], usage: string): T | undefined {
-  const v = stringFlag(flags, name);
+function oneOf<T extends string>(flags: DeployFlags, name: 'kind' | 'runtime', allowed: readonly T[], usage: string): T | undefined {
+  const v = flags[name];
   if (v !== undefined && !allowed.includes(v as T)) throw new UsageError(`--${name} '${v}' is not one of ${allowed.join(', ')}`, usage);
   return v as T | undefined;
 }
 
 /** The ManifestOptions the flags ask for (everything but keys and the reference). */
-export function manifestOptionsFrom(flags: FlagValues, usage: string): ManifestOptions {
+export function manifestOptionsFrom(flags: DeployFlags, usage: string): ManifestOptions {
   const kind = oneOf<WorkloadKind>(flags, 'kind', WORKLOAD_KINDS, usage);
   const runtime = oneOf<RuntimeName>(flags, 'runtime', RUNTIME_NAMES, usage);
   const replicas = wholeNumber(flags, 'replicas', usage);
   const gpus = wholeNumber(flags, 'gpus', usage);
   const port = wholeNumber(flags, 'port', usage);
-  const opt = (name: string): string | undefined => stringFlag(flags, name);
   const nodeCache = nodeCacheFrom(flags, usage);
   return {
     ...(nodeCache ? { nodeCache } : {}),
@@ -100,32 +101,34 @@ export function manifestOptionsFrom(flags: FlagValues, usage: string): ManifestO
     ...(replicas !== undefined ? { replicas } : {}),
     ...(gpus !== undefined ? { gpus } : {}),
     ...(port !== undefined ? { port } : {}),
-    ...(opt('namespace') !== undefined ? { namespace: opt('namespace') } : {}),
-    ...(opt('secret-name') !== undefined ? { secretName: opt('secret-name') } : {}),
-    ...(opt('name') !== undefined ? { name: opt('name') } : {}),
-    ...(opt('file') !== undefined ? { modelFile: opt('file') } : {}),
-    ...(opt('image') !== undefined ? { image: opt('image') } : {}),
+    ...(flags.namespace !== undefined ? { namespace: flags.namespace } : {}),
+    ...(flags['secret-name'] !== undefined ? { secretName: flags['secret-name'] } : {}),
+    ...(flags.name !== undefined ? { name: flags.name } : {}),
+    ...(flags.file !== undefined ? { modelFile: flags.file } : {}),
+    ...(flags.image !== undefined ? { image: flags.image } : {}),
   };
 }
 
-function withNfs(cfg: ConnectionConfig, flags: FlagValues, usage: string): ConnectionConfig {
-  const server = stringFlag(flags, 'nfs-server');
-  const path = stringFlag(flags, 'nfs-path');
-  if (cfg.kind !== 'fs' || (!server && !path)) return cfg;
-  const s = server ?? cfg.nfs?.server;
+function withNfs(cfg: ConnectionConfig, flags: DeployFlags, usage: string): ConnectionConfig {
+  const server = flags['nfs-server'];
+  const path = flags['nfs-path'];
+  const backend = backendOf(cfg);
+  if (!backend.nfsMount || (!server && !path)) return cfg;
+  const s = server ?? backend.nfsOf(cfg)?.server;
   if (!s) throw new UsageError('--nfs-path needs --nfs-server (or MODELREPO_NFS_SERVER)', usage);
-  return { ...cfg, nfs: { server: s, path: path ?? cfg.nfs?.path ?? cfg.path } };
+  return backend.withNfs(cfg, { server: s, path: path ?? backend.nfsOf(cfg)?.path });
 }
 
 /** The endpoint pods use: --cluster-endpoint, else MODELREPO_CLUSTER_ENDPOINT, else the connection's own. */
-export function withClusterEndpoint(cfg: ConnectionConfig, flags: FlagValues, usage: string, env: NodeJS.ProcessEnv = process.env): ConnectionConfig {
-  const flag = stringFlag(flags, 'cluster-endpoint');
+export function withClusterEndpoint(cfg: ConnectionConfig, flags: Pick<DeployFlags, 'cluster-endpoint'>, usage: string, env: NodeJS.ProcessEnv = process.env): ConnectionConfig {
+  const flag = flags['cluster-endpoint'];
   const text = flag ?? (env[CLUSTER_ENDPOINT_ENV] || undefined);
   if (text === undefined) return cfg;
   // The variable may be set for a whole shell: only the flag is an error on a folder repository.
-  if (cfg.kind !== 's3' && flag === undefined) return cfg;
-  if (cfg.kind !== 's3') throw new UsageError('--cluster-endpoint is for S3 repositories; a folder repository reaches pods over NFS (--nfs-server)', usage);
-  return { ...cfg, clusterEndpoint: checkClusterEndpoint(text) };
+  const backend = backendOf(cfg);
+  if (!backend.clusterPull && flag === undefined) return cfg;
+  if (!backend.clusterPull) throw new UsageError('--cluster-endpoint is for S3 repositories; a folder repository reaches pods over NFS (--nfs-server)', usage);
+  return backend.withClusterEndpoint(cfg, checkClusterEndpoint(text));
 }
 
 interface Arm { readonly ref: ParsedRef; readonly replicas: number }
@@ -139,16 +142,18 @@ function parseArm(text: string, usage: string): Arm {
 }
 
 function credentialsOf(cfg: ConnectionConfig, keys: KeyChoice, why: string, usage: string): S3Credentials | undefined {
-  if (keys === 'placeholder' || cfg.kind !== 's3') return undefined;
-  if (!cfg.credentials) {
+  const backend = backendOf(cfg);
+  if (keys === 'placeholder' || !backend.clusterPull) return undefined;
+  const credentials = backend.podKeys(cfg);
+  if (!credentials) {
     throw new UsageError(`${why}: this connection has no explicit keys (it uses an AWS profile or the default chain); `
       + 'give keys through the mc alias, AWS_ACCESS_KEY_ID + AWS_SECRET_ACCESS_KEY, or a profile with static keys', usage);
   }
-  return cfg.credentials;
+  return credentials;
 }
 
 /** Resolves the reference(s) of the command line and builds the objects. */
-export async function buildFromCommandLine(ctx: CommandContext, usage: string, keys: KeyChoice, why: string): Promise<Built> {
+export async function buildFromCommandLine(ctx: CommandContext<typeof DEPLOY_OPTIONS>, usage: string, keys: KeyChoice, why: string): Promise<Built> {
   const opts = manifestOptionsFrom(ctx.flags, usage);
   const ab = ctx.flags.ab === true;
   if (!ab && ctx.args.length !== 1) throw new UsageError(`expected one reference (or --ab with two or more <ref>=<replicas> arms), got ${ctx.args.length}`, usage);

@@ -2,6 +2,7 @@
 // log (stderr not a TTY) one line every 5 seconds, so CI logs stay readable (MODELREPO_PROGRESS_MS overrides
 // the interval: tests use it to see the first bytes move). Rate and ETA come from the
 // bytes moved in the last few seconds by this run (bytes resumed from an earlier run do not count).
+import type { FileProgress } from '../core/types';
 import { formatBytes, formatDuration } from './format';
 
 const WINDOW_MS = 5000;
@@ -85,5 +86,34 @@ export class ProgressLine {
 
   get bytesMoved(): number {
     return this.moved;
+  }
+}
+
+/** The per-file reports of a transfer of several files (upload, import), summed for one ProgressLine. */
+export class FileTotals {
+  private readonly files = new Map<string, FileProgress>();
+
+  /** Takes one file's report; returns the sums over every file reported so far. */
+  add(p: FileProgress): { done: number; moved: number; total: number } {
+    this.files.set(p.file, p);
+    let done = 0;
+    let moved = 0;
+    let total = 0;
+    for (const f of this.files.values()) {
+      done += f.stored;
+      total += f.total;
+      moved += Math.max(0, f.stored - f.resumed);
+    }
+    return { done, moved, total };
+  }
+
+  /** Files reported so far. */
+  get count(): number {
+    return this.files.size;
+  }
+
+  /** Bytes an earlier, interrupted run had stored already. */
+  get resumed(): number {
+    return [...this.files.values()].reduce((n, f) => n + f.resumed, 0);
   }
 }

@@ -70,7 +70,7 @@ export interface VariantQuestion {
   readonly resolved: readonly ResolvedRef[];
   /** The references are tags (follow is possible). */
   readonly tags: boolean;
-  readonly s3: boolean;
+  readonly clusterPull: boolean;
   /** What pinning means, for the choice: `2024-03-20/llama-3-8b.Q5_K_M.gguf`. */
   readonly pinned: string;
   /** Fixed kind (A/B is Deployments). */
@@ -88,7 +88,7 @@ export async function chooseVariant(q: VariantQuestion, a: DeployArgs, scripted:
     return { kind: q.kind ?? a.kind ?? 'pod', runtime: a.runtime ?? runtimes[0], mode: argMode ?? 'pinned', ...given, ...(a.nodeCache ? { nodeCache: a.nodeCache } : {}) };
   }
   const title = `Manifest for ${q.refText}`;
-  const kind = q.kind ?? a.kind ?? await choose(q.action, KINDS.filter((k) => q.s3 || k.value !== 'kserve'), `${title}: workload kind`);
+  const kind = q.kind ?? a.kind ?? await choose(q.action, KINDS.filter((k) => q.clusterPull || k.value !== 'kserve'), `${title}: workload kind`);
   const runtime = a.runtime ?? await choose(q.action, runtimes.map(runtimeItem), `${title}: inference server`);
   let mode: ModelMode = argMode ?? 'pinned';
   if (argMode === undefined && q.tags) {
@@ -123,7 +123,7 @@ export async function chooseVariant(q: VariantQuestion, a: DeployArgs, scripted:
 /** Where the pods keep the model: their own emptyDir (first, the default) or the node cache, offered only
  *  where the core accepts it (S3, a runtime that reads a local copy, no KServe, every sha256 recorded). */
 async function chooseNodeCache(q: VariantQuestion, kind: WorkloadKind, runtime: RuntimeName, title: string): Promise<NodeCacheChoice | undefined> {
-  const fits = q.s3 && kind !== 'kserve' && RUNTIMES[runtime].fromS3 === 'copy'
+  const fits = q.clusterPull && kind !== 'kserve' && RUNTIMES[runtime].fromS3 === 'copy'
     && q.resolved.every((r) => r.artifacts.every((x) => x.sha256 !== undefined));
   if (!fits) return undefined;
   const items: Choice<'pod' | 'host' | 'pv'>[] = [

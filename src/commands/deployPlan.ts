@@ -2,6 +2,7 @@
 // or apply: resolve the reference(s), ask the variant and the target (deployChoices.ts), and build with
 // the core. Keys: placeholders for a document (it could be saved), or the connection's real keys from
 // SecretStorage for Apply to Cluster, where the objects go from memory straight to the API server.
+import { backendOf } from '../core/backends/index';
 import { RepoError } from '../core/errors';
 import type { ConnectionConfig, S3Credentials } from '../core/connections/types';
 import { buildAbManifests } from '../core/manifests/abTest';
@@ -55,28 +56,32 @@ const pinnedText = (r: ResolvedRef): string => `${r.version}${r.file ? `/${r.fil
 
 /** The connection's config; a folder repository without NFS settings asks for them (and saves them). */
 async function configFor(s: Services, place: Place, refText: string, a: DeployArgs, scripted: boolean, action: string): Promise<ConnectionConfig> {
-  let cfg = await s.repos.config(place);
-  if (cfg.kind !== 'fs' || cfg.nfs) return cfg;
+  const cfg = await s.repos.config(place);
+  const backend = backendOf(cfg);
+  if (!backend.nfsMount || backend.nfsOf(cfg)) return cfg;
+  const folder = 'path' in cfg ? cfg.path : '';
   const server = a.nfsServer ?? (scripted ? undefined : await ask(action, {
-    prompt: `Pods reach ${cfg.path} over NFS: the NFS server's address (saved in the connection)`, placeHolder: 'nfs.example.lan',
+    prompt: `Pods reach ${folder} over NFS: the NFS server's address (saved in the connection)`, placeHolder: 'nfs.example.lan',
   }));
   if (!server) throw new RepoError('Config', action, refText, 'the folder repository has no NFS server set (edit the connection: NFS server, NFS export path)');
-  const exportPath = a.nfsPath ?? (scripted ? cfg.path : await ask(action, { prompt: 'The exported path that holds this repository', value: cfg.path }));
-  cfg = { ...cfg, nfs: { server, path: exportPath || cfg.path } };
+  const exportPath = a.nfsPath ?? (scripted ? folder : await ask(action, { prompt: 'The exported path that holds this repository', value: folder }));
+  const withNfs = backend.withNfs(cfg, { server, path: exportPath || folder });
   if (!scripted) {
     const c = s.repos.connection(place.connectionId);
-    await s.store.save({ ...c, nfsServer: server, nfsPath: exportPath || cfg.path });
+    await s.store.save({ ...c, nfsServer: server, nfsPath: exportPath || folder });
   }
-  return cfg;
+  return withNfs;
 }
 
 function keysOf(cfg: ConnectionConfig, keys: KeyChoice, connection: string, action: string): S3Credentials | undefined {
-  if (keys === 'placeholder' || cfg.kind !== 's3') return undefined;
-  if (!cfg.credentials) {
+  const backend = backendOf(cfg);
+  if (keys === 'placeholder' || !backend.clusterPull) return undefined;
+  const credentials = backend.podKeys(cfg);
+  if (!credentials) {
     throw new RepoError('Config', action, connection,
       'the connection has no keys in SecretStorage (it uses an AWS profile), and the Secret needs them: edit the connection to store keys, or generate the YAML and create the Secret yourself');
   }
-  return cfg.credentials;
+  return credentials;
 }
 
 function coreOptions(v: Variant, t: Target, extra: ManifestOptions): ManifestOptions {
@@ -99,7 +104,7 @@ export async function planSingle(s: Services, n: ArtifactNode | VersionNode | Ta
   const cfg = await configFor(s, n.place, text, a, o.scripted, o.action);
   const credentials = keysOf(cfg, o.keys, connection.name, o.action);
   const variant = await chooseVariant({
-    action: o.action, refText: text, resolved: [resolved], tags: n.kind === 'tag', s3: cfg.kind === 's3', pinned: pinnedText(resolved), askReplicas: true,
+    action: o.action, refText: text, resolved: [resolved], tags: n.kind === 'tag', clusterPull: backendOf(cfg).clusterPull, pinned: pinnedText(resolved), askReplicas: true,
   }, a, o.scripted);
   const target = await chooseTarget(o.action, s.log, a, o.askContext && !o.scripted);
   const input = manifestInputFor(resolved, cfg, coreOptions(variant, target, {
@@ -124,7 +129,7 @@ export async function planAb(s: Services, m: ModelNode, arms: readonly AbArmArgs
   const cfg = await configFor(s, m.place, title, a, o.scripted, o.action);
   const credentials = keysOf(cfg, o.keys, connection.name, o.action);
   const variant = await chooseVariant({
-    action: o.action, refText: title, resolved, tags: true, s3: cfg.kind === 's3', kind: 'deployment',
+    action: o.action, refText: title, resolved, tags: true, clusterPull: backendOf(cfg).clusterPull, kind: 'deployment',
     pinned: resolved.map(pinnedText).join(' and '), askReplicas: false,
   }, { ...a, kind: 'deployment' }, o.scripted);
   const target = await chooseTarget(o.action, s.log, a, o.askContext && !o.scripted);

@@ -1,6 +1,8 @@
 // Edits a connection: one field at a time from the UI (a quick pick of fields, then an input box), or
 // a patch from tests. New keys replace the stored ones in SecretStorage; settings never see them.
 import * as vscode from 'vscode';
+import type { EditableSetting } from '../core/backends/backend';
+import { backendOf } from '../core/backends/index';
 import type { S3Credentials } from '../core/connections/types';
 import type { ConnectionSettings } from '../vscode/settings';
 import { endpointProblem } from './addS3Connection';
@@ -8,34 +10,12 @@ import { ask } from './input';
 import { cancelled, options, pickConnection } from './pick';
 import type { Services } from './services';
 
-type Editable = 'name' | 'endpoint' | 'clusterEndpoint' | 'region' | 'bucket' | 'bucketFilter' | 'prefix' | 'path' | 'nfsServer' | 'nfsPath';
-
-export interface EditArgs extends Partial<Pick<ConnectionSettings, Editable | 'pathStyle'>> {
+export interface EditArgs extends Partial<Pick<ConnectionSettings, EditableSetting | 'pathStyle'>> {
   readonly accessKeyId?: string;
   readonly secretAccessKey?: string;
 }
 
 const ACTION = 'edit connection';
-
-const FIELDS: Record<'s3' | 'fs', { key: Editable | 'keys' | 'pathStyle'; label: string; prompt: string }[]> = {
-  s3: [
-    { key: 'name', label: 'Name', prompt: 'Name shown in the tree' },
-    { key: 'keys', label: 'Keys', prompt: 'Access key ID and secret access key' },
-    { key: 'endpoint', label: 'Endpoint', prompt: 'Endpoint URL (empty for AWS S3)' },
-    { key: 'clusterEndpoint', label: 'Cluster endpoint', prompt: 'Endpoint URL pods use, e.g. http://minio.model-storage:9000 (empty: the endpoint above)' },
-    { key: 'region', label: 'Region', prompt: 'Region, e.g. us-east-1' },
-    { key: 'bucket', label: 'Bucket', prompt: 'Show only this bucket (empty: every bucket the keys can list)' },
-    { key: 'bucketFilter', label: 'Bucket filter', prompt: 'Show buckets matching this pattern, e.g. models-*' },
-    { key: 'prefix', label: 'Prefix', prompt: 'Repository root inside the bucket, e.g. team-a/models' },
-    { key: 'pathStyle', label: 'Path-style addressing', prompt: '' },
-  ],
-  fs: [
-    { key: 'name', label: 'Name', prompt: 'Name shown in the tree' },
-    { key: 'path', label: 'Folder', prompt: 'Repository folder' },
-    { key: 'nfsServer', label: 'NFS server', prompt: 'How pods reach this folder: NFS server (for manifests)' },
-    { key: 'nfsPath', label: 'NFS export path', prompt: 'The exported path that holds this repository' },
-  ],
-};
 
 export async function editConnection(s: Services, node: unknown, raw: unknown): Promise<ConnectionSettings> {
   const a = options<EditArgs>(raw);
@@ -51,7 +31,7 @@ export async function editConnection(s: Services, node: unknown, raw: unknown): 
       keys = { accessKeyId: accessKeyId ?? old?.accessKeyId ?? '', secretAccessKey: secretAccessKey ?? old?.secretAccessKey ?? '' };
     }
   } else {
-    const field = await vscode.window.showQuickPick(FIELDS[c.kind].map((f) => ({
+    const field = await vscode.window.showQuickPick(backendOf(c).settingsFields.map((f) => ({
       label: f.label, description: f.key === 'keys' ? '(secret storage)' : String((c as unknown as Record<string, unknown>)[f.key] ?? ''), f,
     })), { placeHolder: `Edit ${c.name}` });
     if (!field) throw cancelled(ACTION);

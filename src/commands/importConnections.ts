@@ -24,7 +24,7 @@ const SOURCES: Record<ConnectionSource, string> = {
 };
 
 function known(f: DiscoveredConnection, s: Services): boolean {
-  return s.store.list().some((c) => c.kind === 's3' && c.name === f.name && (c.endpoint ?? '') === (f.endpoint ?? ''));
+  return s.store.list().some((c) => c.kind === f.kind && c.name === f.name && (c.endpoint ?? '') === (f.endpoint ?? ''));
 }
 
 function detail(f: DiscoveredConnection): string {

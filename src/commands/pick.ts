@@ -3,12 +3,15 @@
 // errors). The second argument may be options (tests, drag and drop) or, from a multi-select, an array.
 // A version or file the core marked with a problem is never offered, and is refused when passed in.
 import * as vscode from 'vscode';
+import type { Backend } from '../core/backends/backend';
+import { BACKEND_LIST, backendOf } from '../core/backends/index';
 import { RepoError } from '../core/errors';
 import {
   asNode, bucketNode, connectionNode, hasProblem, isModelScoped, modelNode, versionNode,
   type ArtifactNode, type ConnectionNode, type ModelNode, type RootNode, type TagNode, type TreeNode, type VersionNode,
 } from '../tree/nodes';
 import { renderNode } from '../tree/render';
+import { resolveFolder } from '../vscode/settings';
 import type { Services } from './services';
 
 /** The options object a command was given (never a node or VS Code's array of selected nodes). */
@@ -62,29 +65,35 @@ export function connectionIdOf(x: unknown): string | undefined {
   return typeof id === 'string' ? id : undefined;
 }
 
-export async function pickConnection(s: Services, node: unknown, action: string, kind?: 's3' | 'fs'): Promise<ConnectionNode> {
+/** Backends that hand out presigned URLs and object URIs, as people call them ('S3'). */
+const presigning = (): string => BACKEND_LIST.filter((b) => b.presign).map((b) => b.label).join(' or ');
+
+export async function pickConnection(s: Services, node: unknown, action: string, need?: (b: Backend) => boolean): Promise<ConnectionNode> {
   const id = connectionIdOf(node);
   if (id) return connectionNode(s.repos.connection(id), '');
-  const all = s.store.list().filter((c) => !kind || c.kind === kind);
+  const all = s.store.list().filter((c) => !need || need(backendOf(c)));
   if (all.length === 0) {
-    throw new RepoError('NotFound', action, 'a connection', `no ${kind === 's3' ? 'S3 ' : kind === 'fs' ? 'folder ' : ''}connection is configured`);
+    throw new RepoError('NotFound', action, 'a connection', `no ${need ? `${presigning()} ` : ''}connection is configured`);
   }
   if (all.length === 1) return connectionNode(all[0], '');
-  const picked = await vscode.window.showQuickPick(all.map((c) => ({ label: c.name, description: c.kind === 's3' ? c.endpoint ?? 'AWS' : c.path, c })),
+  const picked = await vscode.window.showQuickPick(all.map((c) => ({ label: c.name, description: backendOf(c).settingsDetail(c, resolveFolder), c })),
     { placeHolder: 'Connection' });
   if (!picked) throw cancelled(action);
   return connectionNode(picked.c, '');
 }
 
-/** Where a command that only S3 can answer (an S3 URI, a presigned URL) starts: the given node, refused
- *  when it has a problem or lives in a folder repository; from the palette, an S3 connection picked. */
+/** Where a command that needs an object URI and presigned URLs (a backend with `presign`: S3) starts:
+ *  the given node, refused when it has a problem or its backend has none; from the palette, a
+ *  connection of such a backend picked. */
 export async function inS3(s: Services, node: unknown, action: string): Promise<TreeNode> {
   const n = asNode(node);
   const id = connectionIdOf(n);
-  if (!n || !id) return pickConnection(s, undefined, action, 's3');
+  if (!n || !id) return pickConnection(s, undefined, action, (b) => b.presign);
   usable(n, action);
-  if (s.repos.connection(id).kind !== 's3') {
-    throw new RepoError('InvalidRef', action, isModelScoped(n) ? n.model : label(n), 'it is in a folder repository, not in S3');
+  const backend = backendOf(s.repos.connection(id));
+  if (!backend.presign) {
+    throw new RepoError('InvalidRef', action, isModelScoped(n) ? n.model : label(n),
+      `it is in a ${backend.label.toLowerCase()} repository, not in ${presigning()}`);
   }
   return n;
 }
@@ -93,13 +102,13 @@ export async function inS3(s: Services, node: unknown, action: string): Promise<
 export async function pickRoot(s: Services, node: unknown, action: string): Promise<RootNode> {
   const n = asNode(node);
   if (n?.kind === 'bucket') return n;
-  if (n?.kind === 'connection' && n.connKind === 'fs') return n;
+  if (n?.kind === 'connection' && !backendOf(n.connKind).bucketed) return n;
   if (n && isModelScoped(n)) {
     const p = usable(n, action).place;
     return p.bucket !== undefined ? bucketNode(p.connectionId, p.bucket) : connectionNode(s.repos.connection(p.connectionId), '');
   }
   const conn = n?.kind === 'connection' ? n : await pickConnection(s, undefined, action);
-  if (conn.connKind === 'fs') return conn;
+  if (!backendOf(conn.connKind).bucketed) return conn;
   return pickChild(s, conn, ['bucket'], 'Bucket', action);
 }
 

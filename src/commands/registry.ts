@@ -11,6 +11,7 @@ import { addS3Connection } from './addS3Connection';
 import { applyManifest } from './applyManifest';
 import { applyToCluster } from './applyToCluster';
 import { prefetchToNodes } from './prefetchToNodes';
+import { removePrefetch } from './removePrefetch';
 import { copyPresignedUrl } from './copyPresignedUrl';
 import { copyS3Uri } from './copyS3Uri';
 import { createModelCard } from './createModelCard';
@@ -62,6 +63,7 @@ export const COMMANDS: readonly (readonly [string, string, Handler])[] = [
   ['applyManifest', 'apply manifest', applyManifest],
   ['applyToCluster', 'apply to cluster', applyToCluster],
   ['prefetchToNodes', 'pre-pull to nodes', prefetchToNodes],
+  ['removePrefetch', 'remove pre-pull from nodes', removePrefetch],
   ['abDeployment', 'make A/B deployment', abDeployment],
   ['deployMinio', 'deploy MinIO to cluster', deployMinioCommand],
   ['verifyModelInPod', 'verify model in pod', verifyModelInPod],

@@ -1,5 +1,6 @@
 // Checks that a connection works: lists its buckets (or one page of models) with fresh clients and
 // says how long it took, or why it failed.
+import { backendOf } from '../core/backends/index';
 import { RepoError, isRepoError } from '../core/errors';
 import { options, pickConnection } from './pick';
 import type { Services } from './services';
@@ -17,11 +18,12 @@ export async function testConnection(s: Services, node: unknown, raw: unknown): 
   const t0 = Date.now();
   let detail: string;
   try {
-    if (c.kind === 's3' && !c.bucket) {
+    const backend = backendOf(c);
+    if (backend.bucketed && !c.bucket) {
       const buckets = await s.repos.buckets(c.id);
       detail = `${buckets.length} bucket${buckets.length === 1 ? '' : 's'} visible`;
     } else {
-      const place = { connectionId: c.id, bucket: c.kind === 's3' ? c.bucket : undefined };
+      const place = { connectionId: c.id, bucket: backend.bucketed ? c.bucket : undefined };
       const page = await s.repos.use(place, ({ repo }) => repo.listModels({ limit: 1 }));
       detail = page.models.length > 0 ? 'models found' : 'reachable, no models yet';
     }

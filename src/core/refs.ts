@@ -5,10 +5,13 @@
 //   s3://<bucket>[/<prefix>]        endpoint from --endpoint or AWS_ENDPOINT_URL
 //   /abs/path, ./rel, ../rel, ~/p   a filesystem folder (file:///abs also accepted)
 // The model is the path segment that carries ':' or '@' (the first one), or the last segment when there is
-// no selector. So the repository part itself may not contain ':' or '@'. Names are checked with names.ts;
+// no selector. So the repository part itself may not contain ':' or '@'. Each backend reads its own
+// repository texts (backends/*.ts, Backend.parseLocation). Names are checked with names.ts;
 // errors are RepoError 'InvalidRef' (shape) or 'InvalidName' (a name breaks a rule), both naming the text.
+import { BACKEND_LIST, locationBackend } from './backends/index';
 import { RepoError } from './errors';
 import { nameProblem, validateName } from './names';
+import { bad, printable } from './refText';
 
 export type RepoLocation =
   | { readonly kind: 'alias'; readonly alias: string; readonly bucket: string; readonly prefix?: string }
@@ -33,87 +36,39 @@ export interface RefRules {
   readonly selector?: 'required' | 'optional';
 }
 
-const ALIAS = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
-const BUCKET = /^[A-Za-z0-9][A-Za-z0-9._-]{2,62}$/;
-
-function bad(text: string, reason: string): RepoError {
-  return new RepoError('InvalidRef', 'use reference', `'${printable(text)}'`, reason);
-}
-
-function printable(text: string): string {
-  return text.replace(/[\u0000-\u001f\u007f]/g, '?');
-}
-
-function isFsText(text: string): boolean {
-  return text.startsWith('/') || text.startsWith('./') || text.startsWith('../') || text === '.' || text === '..'
-    || text.startsWith('~/') || text === '~' || text.startsWith('file://');
-}
-
-function checkPrefix(text: string, segments: readonly string[]): void {
-  for (const s of segments) {
-    if (s === '') throw bad(text, 'it contains an empty path segment (//)');
-    if (s === '.' || s === '..') throw bad(text, `'${s}' is not allowed inside a bucket prefix`);
-    if (/[\u0000-\u001f\u007f\\]/.test(s)) throw bad(text, 'the prefix contains a control character or a backslash');
-  }
-}
-
-function checkBucket(text: string, bucket: string): void {
-  if (!bucket) throw bad(text, 'the bucket is missing');
-  if (!BUCKET.test(bucket)) {
-    throw bad(text, `'${printable(bucket)}' is not a bucket name (3-63 letters, digits, '.', '-' or '_')`);
-  }
+/** `s3://`, `file://`, ...: the schemes the backends read, as one pattern. */
+function schemePattern(): RegExp {
+  const alternatives = BACKEND_LIST.flatMap((b) => b.schemes).map((x) => x.replace(/[.+?^${}()|[\]\\/]/g, '\\$&'));
+  return new RegExp(`^(${alternatives.join('|')})`);
 }
 
 function checkScheme(text: string): void {
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(text) && !/^(s3|file):\/\//.test(text)) {
-    throw bad(text, 'only s3:// and file:// URLs are understood; use an mc alias or a folder path otherwise');
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(text) && !schemePattern().test(text)) {
+    const names = BACKEND_LIST.flatMap((b) => b.schemes).join(' and ');
+    throw bad(text, `only ${names} URLs are understood; use an mc alias or a folder path otherwise`);
   }
-}
-
-/** Splits 'a/b/c/' into ['a','b','c'], allowing one trailing slash. */
-function segmentsOf(path: string): string[] {
-  const trimmed = path.endsWith('/') ? path.slice(0, -1) : path;
-  return trimmed === '' ? [] : trimmed.split('/');
 }
 
 /** Parses a repository alone: `localai/models[/prefix]`, `s3://bucket[/prefix]`, or a folder path. */
 export function parseRepo(text: string): RepoLocation {
   if (text.length === 0) throw bad(text, 'it is empty');
   checkScheme(text);
-  if (/[:@]/.test(text.replace(/^(s3|file):\/\//, ''))) {
+  if (/[:@]/.test(text.replace(schemePattern(), ''))) {
     throw bad(text, "a repository cannot contain ':' or '@' (those select a tag or a version of a model)");
   }
-  if (text.startsWith('s3://')) {
-    const segs = segmentsOf(text.slice(5));
-    if (segs.length === 0) throw bad(text, 'the bucket is missing: use s3://<bucket>[/<prefix>]');
-    checkBucket(text, segs[0]);
-    checkPrefix(text, segs.slice(1));
-    return segs.length > 1 ? { kind: 's3', bucket: segs[0], prefix: segs.slice(1).join('/') } : { kind: 's3', bucket: segs[0] };
+  // the backend that reads what no other claims (mc aliases) is asked last
+  for (const b of [...BACKEND_LIST.filter((x) => !x.fallback), ...BACKEND_LIST.filter((x) => x.fallback)]) {
+    const loc = b.parseLocation(text);
+    if (loc) return loc;
   }
-  if (isFsText(text)) {
-    let path = text.startsWith('file://') ? text.slice(7) : text;
-    if (text.startsWith('file://') && !path.startsWith('/')) throw bad(text, 'a file:// reference needs an absolute path (file:///srv/models)');
-    if (path.length > 1 && path.endsWith('/')) path = path.slice(0, -1);
-    if (/[\u0000-\u001f\u007f]/.test(path)) throw bad(text, 'the path contains a control character');
-    return { kind: 'fs', path };
-  }
-  const segs = segmentsOf(text);
-  if (segs.length < 2) {
-    throw bad(text, `the bucket is missing: use <alias>/<bucket>[/<prefix>] (e.g. localai/models), s3://<bucket>, or a folder path starting with / or ./`);
-  }
-  if (!ALIAS.test(segs[0])) throw bad(text, `'${printable(segs[0])}' is not an alias name (letters, digits, '_', '-', '.')`);
-  checkBucket(text, segs[1]);
-  checkPrefix(text, segs.slice(2));
-  return segs.length > 2
-    ? { kind: 'alias', alias: segs[0], bucket: segs[1], prefix: segs.slice(2).join('/') }
-    : { kind: 'alias', alias: segs[0], bucket: segs[1] };
+  throw bad(text, 'no storage reads it');
 }
 
 /** Parses `<repo>/<model>[:<tag>|@<version>[/<file>]]` and checks it against what the command accepts. */
 export function parseRef(text: string, rules: RefRules = {}): ParsedRef {
   if (text.length === 0) throw bad(text, 'it is empty');
   checkScheme(text);
-  const scheme = /^(s3|file):\/\//.exec(text)?.[0] ?? '';
+  const scheme = schemePattern().exec(text)?.[0] ?? '';
   const body = text.slice(scheme.length);
   const segs = body.split('/');
   let at = segs.findIndex((s) => /[:@]/.test(s));
@@ -181,16 +136,12 @@ function checkRules(text: string, r: RefRules, p: { tag?: string; version?: stri
 
 /** True when the text has a ':' or '@' selector (so it names a model, never a bare repository). */
 export function hasSelector(text: string): boolean {
-  return /[:@]/.test(text.replace(/^(s3|file):\/\//, ''));
+  return /[:@]/.test(text.replace(schemePattern(), ''));
 }
 
 /** The repository as the user would write it. */
 export function formatRepo(repo: RepoLocation): string {
-  switch (repo.kind) {
-    case 'alias': return `${repo.alias}/${repo.bucket}${repo.prefix ? `/${repo.prefix}` : ''}`;
-    case 's3': return `s3://${repo.bucket}${repo.prefix ? `/${repo.prefix}` : ''}`;
-    case 'fs': return repo.path;
-  }
+  return locationBackend(repo).formatLocation(repo);
 }
 
 /** The reference as the user would write it (`localai/models/llama-3-8b:latest`). */

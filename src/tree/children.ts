@@ -4,6 +4,7 @@
 // pages loaded so far are kept per node and "Load more" appends the next one. Entries the core refused to list (unsafe names, links leaving the
 // repository) are counted in one warning node, named as the core escaped them. Each listing holds a
 // lease on its repository (Repositories.use) for as long as it runs.
+import { backendOf } from '../core/backends/index';
 import { isRepoError } from '../core/errors';
 import type { RefusedEntry, VersionInfo } from '../core/types';
 import type { ConnectionStore } from '../vscode/connectionStore';
@@ -67,9 +68,7 @@ export interface ChildDeps {
 }
 
 export function connectionDetail(c: Connection): string {
-  if (c.kind === 'fs') return c.path ? resolveFolder(c.path) : '(no folder)';
-  const ep = c.endpoint ? c.endpoint.replace(/^https?:\/\//, '') : 'AWS S3';
-  return c.bucket ? `${ep} · ${c.bucket}` : ep;
+  return backendOf(c).settingsDetail(c, resolveFolder);
 }
 
 function failure(parentId: string, what: string, err: unknown, deps: ChildDeps, connectionId?: string): MessageNode {
@@ -85,7 +84,7 @@ function failure(parentId: string, what: string, err: unknown, deps: ChildDeps, 
 
 async function rootsOf(deps: ChildDeps): Promise<TreeNode[]> {
   await deps.store.ready();
-  return deps.store.list().map((c) => connectionNode(c, connectionDetail(c), c.kind === 'fs' ? deps.state.filters.get(connectionNodeId(c.id)) : undefined));
+  return deps.store.list().map((c) => connectionNode(c, connectionDetail(c), backendOf(c).bucketed ? undefined : deps.state.filters.get(connectionNodeId(c.id))));
 }
 
 async function modelsOf(root: RootNode, place: Place, deps: ChildDeps, more: boolean): Promise<TreeNode[]> {
@@ -147,7 +146,7 @@ export async function childrenOf(node: TreeNode | undefined, deps: ChildDeps): P
     case 'connection': {
       const c = deps.store.get(node.connectionId);
       if (!c) return [];
-      if (c.kind === 'fs') return guarded(node, `models of ${c.name}`, c.id, deps, () => modelsOf(node, { connectionId: c.id }, deps, false));
+      if (!backendOf(c).bucketed) return guarded(node, `models of ${c.name}`, c.id, deps, () => modelsOf(node, { connectionId: c.id }, deps, false));
       return guarded(node, `buckets of ${c.name}`, c.id, deps, async () => {
         const buckets = await deps.repos.buckets(c.id);
         if (buckets.length === 0) return [messageNode(node.id, c.bucketFilter ? `No bucket matches '${c.bucketFilter}'` : 'No buckets', 'info')];

@@ -1,6 +1,7 @@
 // Dropping files or folders from the Explorer (or the OS) onto a model, a bucket or a folder connection
 // uploads them as a new version: the drop only collects local paths and runs the upload command, which
 // asks for what is missing (model name on a bucket, version name) and shows progress with Cancel.
+import { backendOf } from '../core/backends/index';
 import * as vscode from 'vscode';
 import { hasProblem, type TreeNode } from './nodes';
 
@@ -14,7 +15,7 @@ export function pathsFromUriList(text: string): string[] {
 
 export function isDropTarget(node: TreeNode | undefined): boolean {
   if (!node || hasProblem(node)) return false; // the core marked it unusable: nothing is run on it
-  if (node.kind === 'connection') return node.connKind === 'fs';
+  if (node.kind === 'connection') return !backendOf(node.connKind).bucketed;
   return ['bucket', 'model', 'tagsGroup', 'version', 'tag', 'artifact'].includes(node.kind);
 }
 

@@ -2,6 +2,8 @@
 // need (the place in the repository and the info the core returned) and nothing live: no clients, no
 // callbacks. render.ts turns a node into a TreeItem; children.ts computes a node's children; ids.ts
 // spells their ids.
+import { backendOf } from '../core/backends/index';
+import type { BackendKind } from '../core/backends/backend';
 import type { ArtifactInfo, TagInfo, VersionInfo } from '../core/types';
 import type { Place } from '../vscode/repositories';
 import {
@@ -13,10 +15,10 @@ export interface ConnectionNode {
   readonly id: string;
   readonly connectionId: string;
   readonly name: string;
-  readonly connKind: 's3' | 'fs';
+  readonly connKind: BackendKind;
   /** Endpoint or folder, shown beside the name. */
   readonly detail: string;
-  /** fs connections are repository roots: the model filter shown on them. */
+  /** Connections without buckets are repository roots: the model filter shown on them. */
   readonly filter?: string;
 }
 
@@ -57,7 +59,7 @@ export interface LoadMoreNode {
   readonly root: RootNode | ModelNode;
 }
 
-/** A node that lists models: a bucket, or an fs connection. */
+/** A node that lists models: a bucket, or a connection without buckets (a folder). */
 export type RootNode = BucketNode | ConnectionNode;
 
 export type TreeNode = ConnectionNode | BucketNode | ModelNode | TagsGroupNode | VersionNode | TagNode
@@ -65,7 +67,7 @@ export type TreeNode = ConnectionNode | BucketNode | ModelNode | TagsGroupNode |
 
 export type ModelScopedNode = ModelNode | TagsGroupNode | VersionNode | TagNode | ArtifactNode;
 
-export function connectionNode(c: { id: string; name: string; kind: 's3' | 'fs'; endpoint?: string; path?: string; bucket?: string },
+export function connectionNode(c: { id: string; name: string; kind: BackendKind; endpoint?: string; path?: string; bucket?: string },
   detail: string, filter?: string): ConnectionNode {
   return { kind: 'connection', id: connectionNodeId(c.id), connectionId: c.id, name: c.name, connKind: c.kind, detail, filter };
 }
@@ -111,7 +113,7 @@ export function loadMoreNode(root: RootNode | ModelNode): LoadMoreNode {
 /** The repository root a node lives in (a bucket, or an fs connection), when it has one. */
 export function placeOf(node: TreeNode): Place | undefined {
   switch (node.kind) {
-    case 'connection': return node.connKind === 'fs' ? { connectionId: node.connectionId } : undefined;
+    case 'connection': return backendOf(node.connKind).bucketed ? undefined : { connectionId: node.connectionId };
     case 'bucket': return node.place;
     case 'model': case 'tagsGroup': case 'version': case 'tag': case 'artifact': return node.place;
     default: return undefined;

@@ -1,10 +1,12 @@
 // The one function that turns a node into what VS Code shows: label, description, icon, tooltip and
 // the contextValue the menus in package.json match (`version@s3`, `version:tagged@fs`, `tag:broken@s3`, ...).
-// Nodes inside a model end in `@s3` or `@fs`, the storage kind of their repository, so menus that only
-// make sense for one kind (Copy S3 URI, Copy Presigned URL) are offered only there.
+// Nodes inside a model end in `@s3` (a place in a bucket) or `@fs` (a repository without buckets), so
+// menus that need a bucket's object URI and presigned URL (Copy S3 URI, Copy Presigned URL) are offered
+// only there; a bucketed backend declares `presign` (test/unit/backends.test.ts).
 // A version or file the core marked with a `problem` gets `problem:version` / `problem:artifact`, which
 // no menu matches: it is shown (warning icon, the escaped name the core gave, the problem) and nothing
 // can be run on it.
+import { backendOf } from '../core/backends/index';
 import * as vscode from 'vscode';
 import { formatBytes } from '../core/format';
 import { formatChainAfterTag } from '../core/links';
@@ -52,9 +54,10 @@ export function renderNode(node: TreeNode): vscode.TreeItem {
   if ((node.kind === 'version' || node.kind === 'artifact') && node.info.problem) return unusable(node, node.info.problem);
   switch (node.kind) {
     case 'connection': {
-      const it = item(node.name, C.Collapsed, node.id, 'connection', node.connKind === 's3' ? 'cloud' : 'folder-library');
+      const backend = backendOf(node.connKind);
+      const it = item(node.name, C.Collapsed, node.id, 'connection', backend.icon);
       it.description = [node.detail, filterText(node.filter)].filter(Boolean).join(' · ');
-      it.tooltip = md([`**${node.name}**`, `${node.connKind === 's3' ? 'S3' : 'Folder'}: \`${node.detail}\``]);
+      it.tooltip = md([`**${node.name}**`, `${backend.label}: \`${node.detail}\``]);
       return it;
     }
     case 'bucket': {

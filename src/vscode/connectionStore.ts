@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { backendOf } from '../core/backends/index';
 import { registerSecret } from '../core/errors';
 import type { S3Credentials } from '../core/connections/types';
 import {
@@ -73,7 +74,7 @@ export class ConnectionStore implements vscode.Disposable {
     const configured = readConnections();
     const imp = this.implicit;
     const covered = imp && configured.some((c) => c.id === imp.id ||
-      (c.kind === 'fs' && c.path !== undefined && path.resolve(resolveFolder(c.path)) === path.resolve(imp.path ?? '')));
+      backendOf(c).samePlace(c, imp, resolveFolder));
     return imp && !covered ? [...configured, imp] : configured;
   }
 

@@ -1,6 +1,7 @@
 // Opens repositories for the tree and the commands: a connection (settings + keys from SecretStorage)
-// plus, for S3, a bucket -> one core Repository, cached until the connections change or the user
-// refreshes. openStorage() loads the AWS SDK only when an S3 connection is first opened.
+// plus, for a bucketed backend, a bucket -> one core Repository, cached until the connections change or
+// the user refreshes. The backend (core/backends) reads the settings entry and lists the buckets;
+// openStorage() loads the AWS SDK only when an S3 connection is first opened.
 // Every operation holds a lease on the storage it uses (use(), or open() + release()): a refresh or a
 // connection edit only retires the cached entry, so the next operation opens a fresh one, and the
 // retired storage is disposed when its last lease is released. An upload that runs while the user
@@ -9,15 +10,14 @@ import type * as vscode from 'vscode';
 import { RepoError } from '../core/errors';
 import { openStorage } from '../core/openStorage';
 import { Repository } from '../core/repository';
-import type { ConnectionConfig } from '../core/connections/types';
+import { backendOf } from '../core/backends/index';
+import type { ConnectionConfig, EndpointConfig } from '../core/connections/types';
 import type { Storage } from '../core/storage/storage';
 import type { ConnectionStore } from './connectionStore';
 import type { Log } from './log';
 import { resolveFolder, timeoutSettings, type Connection } from './settings';
 
-const LISTING_ONLY_BUCKET = 'modelrepo-bucket-listing';
-
-/** A repository root: a connection, and for S3 one of its buckets. */
+/** A repository root: a connection, and for a bucketed backend (S3) one of its buckets. */
 export interface Place {
   readonly connectionId: string;
   readonly bucket?: string;
@@ -49,11 +49,6 @@ export function bucketMatcher(pattern: string | undefined): (name: string) => bo
   return (n) => re.test(n);
 }
 
-/** How pods reach a Service: http://<service>.<namespace>:<port> (undefined when the port is not set). */
-function clusterEndpointOf(r: NonNullable<Connection['viaCluster']>): string | undefined {
-  return r.port ? `http://${r.service}.${r.namespace}:${r.port}` : undefined;
-}
-
 export class Repositories implements vscode.Disposable {
   private readonly cache = new Map<string, Entry>();
   /** Retired entries still leased by a running operation. */
@@ -70,30 +65,18 @@ export class Repositories implements vscode.Disposable {
     return c;
   }
 
-  /** The core's connection config for a place (keys from SecretStorage, else the AWS default chain). */
+  /** The connection before a bucket is chosen (keys from SecretStorage, else the default chain): what
+   *  connection-level operations such as listing buckets need. */
+  async endpointConfig(connectionId: string, bucket?: string): Promise<EndpointConfig> {
+    const c = this.connection(connectionId);
+    const keys = await this.store.keys(c.id);
+    return backendOf(c).fromSettings(c, { bucket, keys, resolveFolder, timeouts: timeoutSettings() });
+  }
+
+  /** The core's connection config for a place. */
   async config(place: Place): Promise<ConnectionConfig> {
     const c = this.connection(place.connectionId);
-    if (c.kind === 'fs') {
-      if (!c.path) throw new RepoError('Config', 'open connection', c.name, 'it has no folder path');
-      const nfs = c.nfsServer && c.nfsPath ? { server: c.nfsServer, path: c.nfsPath } : undefined;
-      return { kind: 'fs', path: resolveFolder(c.path), nfs };
-    }
-    const keys = await this.store.keys(c.id);
-    return {
-      kind: 's3',
-      endpoint: c.endpoint || undefined,
-      region: c.region || 'us-east-1',
-      forcePathStyle: c.pathStyle ?? (c.endpoint ? true : undefined),
-      clusterEndpoint: c.clusterEndpoint || undefined,
-      // a connection-level storage is only used for ListBuckets, which names no bucket; the S3 backend
-      // requires one to be set, so it gets a placeholder
-      bucket: place.bucket ?? c.bucket ?? LISTING_ONLY_BUCKET,
-      prefix: c.prefix?.replace(/^\/+|\/+$/g, '') || undefined,
-      credentials: keys,
-      profile: keys ? undefined : c.profile,
-      ...(c.viaCluster ? { viaCluster: c.viaCluster, forcePathStyle: true, clusterEndpoint: clusterEndpointOf(c.viaCluster) } : {}),
-      timeouts: timeoutSettings(),
-    };
+    return backendOf(c).repository(await this.endpointConfig(place.connectionId, place.bucket), c.name);
   }
 
   /** Opens (or reuses) the place's repository and leases it; the caller must release() the lease. */
@@ -165,17 +148,17 @@ export class Repositories implements vscode.Disposable {
   /** Buckets of an S3 connection: its one configured bucket, or those the keys can list (filtered). */
   async buckets(connectionId: string, signal?: AbortSignal): Promise<string[]> {
     const c = this.connection(connectionId);
-    if (c.kind !== 's3') return [];
+    const backend = backendOf(c);
+    if (!backend.bucketed) return [];
     if (c.bucket) return [c.bucket];
-    const all = await this.use({ connectionId }, async ({ storage }) => (storage.listBuckets ? storage.listBuckets(signal) : []));
+    const all = await backend.listBuckets(await this.endpointConfig(connectionId), signal);
     return all.filter(bucketMatcher(c.bucketFilter)).sort();
   }
 
   /** Where a key lives, as people copy it: `s3://bucket/prefix/key` or a local path. */
   async uriOf(place: Place, key: string): Promise<string> {
     const cfg = await this.config(place);
-    if (cfg.kind === 'fs') return `${cfg.path.replace(/\/+$/, '')}/${key}`;
-    return `s3://${cfg.bucket}/${cfg.prefix ? `${cfg.prefix}/` : ''}${key}`;
+    return backendOf(cfg).uriOf(cfg, key);
   }
 
   /** Retires every cached repository: the next operation opens fresh ones; a retired one is disposed

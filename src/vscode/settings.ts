@@ -5,34 +5,14 @@
 // is therefore ignored.) Settings never hold keys; those live in SecretStorage (connectionStore.ts).
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import type { ConnectionSettingsEntry } from '../core/backends/backend';
+import { isBackendKind } from '../core/backends/index';
 import type { Timeouts } from '../core/timeouts';
 
 export const SECTION = 'modelRepository';
 
-/** One entry of `modelRepository.connections`, as stored (no secrets). */
-export interface ConnectionSettings {
-  readonly id: string;
-  readonly name: string;
-  readonly kind: 's3' | 'fs';
-  readonly endpoint?: string;
-  readonly region?: string;
-  readonly pathStyle?: boolean;
-  /** s3: the endpoint pods in the cluster use, when it differs from `endpoint` (manifests, apply). */
-  readonly clusterEndpoint?: string;
-  /** Show only this bucket; otherwise every bucket the keys can list (narrowed by bucketFilter). */
-  readonly bucket?: string;
-  /** A bucket name pattern: `*` matches anything, e.g. `models-*`. */
-  readonly bucketFilter?: string;
-  readonly prefix?: string;
-  /** fs: the repository folder; relative paths and ${workspaceFolder} resolve against the first folder. */
-  readonly path?: string;
-  readonly nfsServer?: string;
-  readonly nfsPath?: string;
-  /** s3 without stored keys: an AWS profile for the default credential chain (imported profiles). */
-  readonly profile?: string;
-  /** s3 in a cluster: reached through a port-forward to this Service (keys still in SecretStorage). */
-  readonly viaCluster?: { readonly namespace: string; readonly service: string; readonly port?: number; readonly context?: string };
-}
+/** One entry of `modelRepository.connections`, as stored (no secrets); its fields belong to the backends. */
+export type ConnectionSettings = ConnectionSettingsEntry;
 
 export type SettingsScope = 'user' | 'workspace' | 'implicit';
 
@@ -52,7 +32,7 @@ function config(): vscode.WorkspaceConfiguration {
 
 function valid(x: unknown): x is ConnectionSettings {
   const c = x as ConnectionSettings | undefined;
-  return !!c && typeof c.id === 'string' && c.id.length > 0 && (c.kind === 's3' || c.kind === 'fs');
+  return !!c && typeof c.id === 'string' && c.id.length > 0 && isBackendKind(c.kind);
 }
 
 /** Configured connections, user settings first; an id defined in both keeps the workspace's entry. */

@@ -93,8 +93,8 @@ export function createTestApi(p: TestApiParts): TestApi {
     },
     retiredInUse: () => p.repos.retiredInUse,
     timeoutsFor: async (connectionId) => {
-      const cfg = await p.repos.config({ connectionId });
-      return cfg.kind === 's3' ? { ...cfg.timeouts } : undefined;
+      const cfg = await p.repos.endpointConfig(connectionId);
+      return 'timeouts' in cfg ? { ...cfg.timeouts } : undefined;
     },
     metadata: {
       reads: () => p.metadata.reads,

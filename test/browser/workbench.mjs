@@ -39,9 +39,15 @@ export async function openWorkbench() {
   const consoleLines = [];
   page.on('console', (m) => { consoleLines.push(`[${m.type()}] ${m.text()}`); if (consoleLines.length > 300) consoleLines.shift(); });
   const t0 = Date.now();
-  await page.goto(`${CS_URL}/?folder=${encodeURIComponent(WS_DIR)}`);
-  await page.locator('.monaco-workbench').waitFor({ timeout: 90_000 });
-  await page.getByRole('tab', { name: new RegExp(VIEW_TITLE) }).waitFor({ timeout: 90_000 });
+  try {
+    // a loaded machine can take long to serve the workbench's first page
+    await page.goto(`${CS_URL}/?folder=${encodeURIComponent(WS_DIR)}`, { timeout: 90_000 });
+    await page.locator('.monaco-workbench').waitFor({ timeout: 90_000 });
+    await page.getByRole('tab', { name: new RegExp(VIEW_TITLE) }).waitFor({ timeout: 90_000 });
+  } catch (e) {
+    await browser.close().catch(() => {}); // else its handle keeps the test process from ending
+    throw e;
+  }
   const since = process.env.CS_STARTED_AT ? `, ${Date.now() - +process.env.CS_STARTED_AT} ms after code-server was started` : '';
   console.log(`workbench ready (view tab shown) ${Date.now() - t0} ms after page.goto${since}`);
   current = { browser, page, consoleLines };

@@ -2,12 +2,13 @@
 // can run on these machines): discovery, server-side apply PATCH (echoes the object), the pods of a
 // label selector, a pod's status and a container's log. It records every request so a CONTRACT test can
 // check what client-node sent (the Secret's keys included) and what the caller printed. Pods: each
-// applied Pod, one pod `<instance>-7d9f-abcde` per Deployment (found by its selector) and `<name>-node-a`,
-// `<name>-node-b` per DaemonSet (with their nodeName); their status
+// applied Pod, one pod `<instance>-7d9f-abcde` per Deployment (found by its selector) and `<name>-<node>`
+// per DaemonSet for each of `nodes` (default node-a, node-b; with their nodeName); their status
 // and log come from the `pods` option (default: Running, the copy init container done, sha256 ok).
 // `stall` picks requests the server accepts and never answers (a hung API server, or one path of it).
 // Every applied object is kept and answered to a GET of its path: a Deployment as available, a Job as
-// complete, unless `status` says otherwise (what `cluster deploy-minio` waits for).
+// complete, unless `status` says otherwise (what `cluster deploy-minio` waits for); listed by label
+// selector (GET of the collection), and removed by DELETE (a DaemonSet with its pods).
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { writeFileSync } from 'node:fs';
@@ -61,6 +62,10 @@ function json(res: ServerResponse, code: number, body: unknown): void {
   res.writeHead(code, { 'content-type': 'application/json' });
   res.end(JSON.stringify(body));
 }
+/** Whether labels satisfy the request's `labelSelector` (k=v pairs only). */
+function selects(url: URL, labels: Record<string, string>): boolean {
+  return (url.searchParams.get('labelSelector') ?? '').split(',').filter(Boolean).map((kv) => kv.split('=')).every(([k, v]) => labels[k] === v);
+}
 const status = (code: number, reason: string, message: string) => ({ kind: 'Status', apiVersion: 'v1', status: 'Failure', code, reason, message });
 
 export interface FakeKubeOptions extends PodEndpoints {
@@ -72,6 +77,10 @@ export interface FakeKubeOptions extends PodEndpoints {
   readonly routes?: (method: string, url: URL, res: ServerResponse) => boolean;
   /** WebSocket upgrades (port-forward); the server is told after the token check. */
   readonly upgrade?: (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
+  /** Told of every object applied (server-side apply PATCH), as received. */
+  readonly onApply?: (obj: Record<string, unknown>) => void;
+  /** The nodes a DaemonSet runs a pod on; default node-a, node-b. */
+  readonly nodes?: readonly string[];
   /** The status a GET of an applied Deployment or Job shows; default: available, complete. */
   readonly status?: (kind: string, name: string) => Record<string, unknown> | undefined;
 }
@@ -86,7 +95,7 @@ export async function startFakeKube(opts: FakeKubeOptions = {}): Promise<FakeKub
   const token = opts.token ?? 'loopback-token-0042';
   const requests: SeenRequest[] = [];
   // name -> namespace of the pods that exist (applied Pods, one per applied Deployment)
-  const pods = new Map<string, { ns: string; labels: Record<string, string>; node?: string }>();
+  const pods = new Map<string, { ns: string; labels: Record<string, string>; node?: string; owner?: string }>();
   const stored = new Map<string, Record<string, unknown>>(); // path -> the object as applied
   const podOf = (name: string): FakePod => opts.pods?.(name) ?? { phase: 'Running', initExit: 0, log: goodCopyLog('model.gguf', 'f'.repeat(64)) };
 
@@ -112,6 +121,7 @@ export async function startFakeKube(opts: FakeKubeOptions = {}): Promise<FakeKub
     if (req.method === 'PATCH') {
       const obj = JSON.parse(body) as { kind: string; metadata: { name: string; namespace: string }; spec?: { template?: { metadata?: { labels?: Record<string, string> } } } };
       stored.set(url.pathname, obj);
+      opts.onApply?.(obj);
       if (obj.kind === 'Pod') pods.set(obj.metadata.name, { ns: obj.metadata.namespace, labels: {} });
       if (obj.kind === 'Deployment') {
         const labels = obj.spec?.template?.metadata?.labels ?? {};
@@ -119,7 +129,7 @@ export async function startFakeKube(opts: FakeKubeOptions = {}): Promise<FakeKub
       }
       if (obj.kind === 'DaemonSet') {
         const labels = obj.spec?.template?.metadata?.labels ?? {};
-        for (const node of ['node-a', 'node-b']) pods.set(`${obj.metadata.name}-${node}`, { ns: obj.metadata.namespace, labels, node });
+        for (const node of opts.nodes ?? ['node-a', 'node-b']) pods.set(`${obj.metadata.name}-${node}`, { ns: obj.metadata.namespace, labels, node, owner: url.pathname });
       }
       return json(res, 200, obj);
     }
@@ -132,8 +142,7 @@ export async function startFakeKube(opts: FakeKubeOptions = {}): Promise<FakeKub
     if (req.method === 'GET' && m) {
       const [, ns, name, what] = m;
       if (!name) {
-        const want = (url.searchParams.get('labelSelector') ?? '').split(',').filter(Boolean).map((kv) => kv.split('='));
-        const items = [...pods.entries()].filter(([, p]) => p.ns === ns && want.every(([k, v]) => p.labels[k] === v))
+        const items = [...pods.entries()].filter(([, p]) => p.ns === ns && selects(url, p.labels))
           .map(([n, p]) => ({ metadata: { name: n, namespace: ns }, spec: { ...(p.node ? { nodeName: p.node } : {}), containers: [] }, status: statusOf(n) }));
         return json(res, 200, { kind: 'PodList', apiVersion: 'v1', metadata: {}, items });
       }
@@ -144,6 +153,18 @@ export async function startFakeKube(opts: FakeKubeOptions = {}): Promise<FakeKub
         return void res.end(p.log ?? '');
       }
       return json(res, 200, { apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: ns }, status: statusOf(name) });
+    }
+    if (req.method === 'DELETE' && stored.has(url.pathname)) {
+      stored.delete(url.pathname);
+      for (const [n, p] of pods) if (p.owner === url.pathname) pods.delete(n);
+      return json(res, 200, { kind: 'Status', apiVersion: 'v1', status: 'Success', metadata: {} });
+    }
+    const collection = /^(\/api\/v1|\/apis\/[^/]+\/[^/]+)\/namespaces\/[^/]+\/([a-z]+)$/.exec(url.pathname);
+    const resource = collection && RESOURCES[collection[1]]?.find((r) => r.name === collection[2]);
+    if (req.method === 'GET' && resource) {
+      const items = [...stored.entries()].filter(([path]) => path.startsWith(`${url.pathname}/`) && !path.slice(url.pathname.length + 1).includes('/'))
+        .map(([, o]) => o).filter((o) => selects(url, (o.metadata as { labels?: Record<string, string> }).labels ?? {}));
+      return json(res, 200, { kind: `${resource.kind}List`, apiVersion: collection[1].replace(/^\/apis?\//, ''), metadata: {}, items });
     }
     const kept = req.method === 'GET' ? stored.get(url.pathname) : undefined;
     if (kept) {

@@ -19,6 +19,12 @@ export const s3Input: ManifestInput = {
   namespace: 'ml', credentials: KEYS,
 };
 
+/** The GGUF input without keys (its Secret holds placeholders) and without the prefix in its location. */
+export const keylessS3Input: ManifestInput = {
+  ...s3Input, credentials: undefined,
+  location: { kind: 's3', endpoint: 'http://minio.minio.svc:9000', region: 'us-east-1', bucket: 'models', pathStyle: true },
+};
+
 const ST_FILES = ['config.json', 'model-00001-of-00002.safetensors', 'model-00002-of-00002.safetensors', 'tokenizer.json'];
 export const safetensorsInput: ManifestInput = {
   ...s3Input, model: 'qwen2.5-7b', chain: ['stable', '2024-05-01'], ref: 'localai/models/team-a/qwen2.5-7b:stable', version: '2024-05-01',

@@ -1,5 +1,5 @@
 // `modelrepo manifest` in every variant and `modelrepo apply`, run as the built CLI in a child process
-// (as cli.test.ts does) against models in the real S3 server and in a folder. The YAML of each kind,
+// (as cliChapter.test.ts does) against models in the real S3 server and in a folder. The YAML of each kind,
 // runtime and mode goes through the offline checks of test/helpers/k8sChecks.ts. `apply` is a CONTRACT
 // test: no API server can run here, so a loopback server (test/helpers/fakeKubeApi.ts, kubeconfig in a
 // temp file) records what client-node sends; the Secret's PATCH must carry the keys and the CLI's

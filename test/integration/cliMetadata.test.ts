@@ -1,4 +1,4 @@
-// `modelrepo info`, `search` and `card`, run as a child process of the bundled CLI (as cli.test.ts does)
+// `modelrepo info`, `search` and `card`, run as a child process of the bundled CLI (as cliChapter.test.ts does)
 // against a folder repository seeded with valid GGUF and safetensors files, and `info` against the real
 // S3 server, where a model with 32 MiB of tensor data is described from its header alone.
 import { describe, it, before, after } from 'node:test';

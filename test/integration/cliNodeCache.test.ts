@@ -118,4 +118,40 @@ describe('modelrepo with the node cache (real S3 server)', { skip: skipWithoutS3
       await kube.close();
     }
   });
+
+  it('prefetch --remove deletes only the pre-pull DaemonSet modelrepo made for the model; the help shows --node-cache[=<dir>]', async () => {
+    const kube = await startFakeKube();
+    try {
+      const kubeconfig = kube.kubeconfig(work);
+      const applied = await cli(['prefetch', ref(':latest'), '--kubeconfig', kubeconfig]);
+      assert.equal(applied.code, 0, show(applied));
+      // another tool's DaemonSet with a look-alike name and component label, and another model's pre-pull
+      const put = (name: string, labels: Record<string, string>): Promise<Response> => fetch(`${kube.url}/apis/apps/v1/namespaces/ml/daemonsets/${name}?fieldManager=x`, {
+        method: 'PATCH', headers: { authorization: `Bearer ${kube.token}`, 'content-type': 'application/apply-patch+yaml' },
+        body: JSON.stringify({ apiVersion: 'apps/v1', kind: 'DaemonSet', metadata: { name, namespace: 'ml', labels } }),
+      });
+      assert.equal((await put('tiny-prefetch-helm', { 'app.kubernetes.io/name': 'tiny-prefetch', 'app.kubernetes.io/component': 'prefetch', 'app.kubernetes.io/managed-by': 'Helm' })).status, 200);
+      assert.equal((await put('other-prefetch', { 'app.kubernetes.io/name': 'other-prefetch', 'app.kubernetes.io/component': 'prefetch', 'app.kubernetes.io/managed-by': 'modelrepo' })).status, 200);
+      const r = await cli(['prefetch', '--remove', ref(''), '--kubeconfig', kubeconfig, '--json']);
+      assert.equal(r.code, 0, show(r));
+      const deletes = kube.requests.filter((q) => q.method === 'DELETE');
+      assert.deepEqual(deletes.map((q) => q.path), ['/apis/apps/v1/namespaces/ml/daemonsets/tiny-prefetch']);
+      assert.equal(JSON.parse(deletes[0].body || '{}').propagationPolicy ?? deletes[0].query.get('propagationPolicy'), 'Background', 'the pods go with it');
+      assert.deepEqual(JSON.parse(r.stdout).removed, [{ kind: 'DaemonSet', name: 'tiny-prefetch', namespace: 'ml' }]);
+      const pods = await fetch(`${kube.url}/api/v1/namespaces/ml/pods?labelSelector=app.kubernetes.io/name=tiny-prefetch`, { headers: { authorization: `Bearer ${kube.token}` } });
+      assert.deepEqual((await pods.json() as { items: unknown[] }).items, [], 'its pods are gone');
+      const again = await cli(['prefetch', '--remove', ref(':latest'), '--kubeconfig', kubeconfig]);
+      assert.equal(again.code, 0, show(again));
+      assert.match(again.stderr, /no pre-pull of tiny in the context's namespace/);
+      assert.equal(kube.requests.filter((q) => q.method === 'DELETE').length, 1, 'nothing else deleted');
+      const mixed = await cli(['prefetch', '--remove', ref(':latest'), '--wait', '--kubeconfig', kubeconfig]);
+      assert.equal(mixed.code, 2, show(mixed));
+      const help = await cli(['prefetch', '--help']);
+      assert.match(help.stdout, /--node-cache\[=<dir>\] /);
+      assert.ok(!help.stdout.includes('--node-cache [='), 'no space before the optional value');
+      assert.match(help.stdout, /prefetch --remove/);
+    } finally {
+      await kube.close();
+    }
+  });
 });

@@ -6,7 +6,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, readlinkSync } from 'node:fs';
-import { chmod, mkdtemp, readFile, readdir, rm, utimes, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, readdir, rm, symlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
@@ -14,6 +14,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { CURRENT_MODEL, followScript } from '../../src/core/manifests/followScript';
 import { copyScript } from '../../src/core/manifests/initScript';
 import type { ManifestArtifact } from '../../src/core/manifests/manifestInput';
+import { LOCK_STALE_SECONDS } from '../../src/core/manifests/nodeCacheScript';
 import type { NodeCacheScript } from '../../src/core/manifests/nodeCacheScript';
 import { Repository } from '../../src/core/repository';
 import { createS3Storage } from '../../src/core/storage/s3Storage';
@@ -45,19 +46,32 @@ describe('node cache init scripts against the real S3 server', { skip }, () => {
     dir, highBytes: 100 * MIB, lowBytes: 80 * MIB, leaseMinutes: 10, leaseList: join(target, '.modelrepo-blobs'), ...over,
   });
   /** One pod's init container on the node whose cache is `cache`. */
-  const pod = async (name: string, cache: string, artifacts: readonly ManifestArtifact[], over: Partial<NodeCacheScript> = {}): Promise<Run & { models: string }> => {
+  const pod = async (name: string, cache: string, artifacts: readonly ManifestArtifact[], over: Partial<NodeCacheScript> = {}, path?: string): Promise<Run & { models: string }> => {
     const dir = await mkdtemp(join(work, `${name}-`));
     const models = join(dir, 'models');
     const script = copyScript({
       endpoint: proxy.url, region: env.region, pathStyle: true, bucket, artifacts, targetDir: models, label: 'tiny@2024-03-20',
       nodeCache: cacheOf(cache, over, models),
     });
-    const r = await runScript(script, { AWS_ACCESS_KEY_ID: env.accessKeyId, AWS_SECRET_ACCESS_KEY: env.secretAccessKey, HOME: dir, TMPDIR: dir, POD_NAME: name });
+    const r = await runScript(script, { AWS_ACCESS_KEY_ID: env.accessKeyId, AWS_SECRET_ACCESS_KEY: env.secretAccessKey, HOME: dir, TMPDIR: dir, POD_NAME: name, ...(path ? { PATH: path } : {}) });
     assert.ok(!`${r.stdout}${r.stderr}`.includes(env.secretAccessKey), 'the secret key is never printed');
     return { ...r, models };
   };
   const gets = (stats: ProxyStats, a: ManifestArtifact): number => stats.log.filter((l) => l === `GET /${bucket}/${a.path}`).length;
   const newCache = (): Promise<string> => mkdtemp(join(work, 'node-'));
+  let noFlock: string | undefined;
+  /** A PATH of every tool of /usr/bin and /bin but flock, as in an image without util-linux. */
+  const noFlockPath = async (): Promise<string> => {
+    if (noFlock) return noFlock;
+    const bin = await mkdtemp(join(work, 'no-flock-'));
+    for (const dir of ['/usr/bin', '/bin']) {
+      for (const tool of await readdir(dir).catch(() => [] as string[])) {
+        if (tool !== 'flock' && !existsSync(join(bin, tool))) await symlink(join(dir, tool), join(bin, tool));
+      }
+    }
+    noFlock = bin;
+    return bin;
+  };
 
   before(async () => {
     bucket = await createTestBucket(env, 'node-cache');
@@ -105,6 +119,34 @@ describe('node cache init scripts against the real S3 server', { skip }, () => {
     for (const r of runs) assert.deepEqual(await readFile(join(r.models, 'b.gguf')), B.body);
   });
 
+  it('without flock in the image (PATH lacks it): four pods together still make one download, through the mkdir lock', async () => {
+    const bin = await noFlockPath();
+    const cache = await newCache();
+    const n = gets(proxy.stats, A.artifact);
+    const runs = await Promise.all([1, 2, 3, 4].map((i) => pod(`mkdir-${i}`, cache, [A.artifact], {}, bin)));
+    for (const r of runs) assert.equal(r.code, 0, r.stderr);
+    for (const r of runs) assert.match(r.stdout, /no flock in this image: the node cache locks with mkdir/);
+    assert.equal(gets(proxy.stats, A.artifact) - n, 1, 'one download for four pods');
+    assert.equal(runs.filter((r) => /arrived in the node cache/.test(r.stdout)).length, 1);
+    for (const r of runs) assert.deepEqual(await readFile(join(r.models, 'a.gguf')), A.body);
+    assert.deepEqual(await readdir(join(cache, 'locks')), [], 'every lock folder dropped');
+  });
+
+  it('without flock: a lock folder left by a killed holder is taken over once its heartbeat is older than the stale limit', async () => {
+    const cache = await newCache();
+    const lock = join(cache, 'locks', `${B.artifact.sha256}.d`);
+    await mkdir(lock, { recursive: true });
+    await writeFile(join(lock, 'owner'), 'killed-pod\n');
+    const old = new Date(Date.now() - (LOCK_STALE_SECONDS + 60) * 1000);
+    await utimes(join(lock, 'owner'), old, old);
+    await utimes(lock, old, old);
+    const r = await pod('after-kill', cache, [B.artifact], {}, await noFlockPath());
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /taking over the lock of [0-9a-f]{64} \(its holder stopped\)/);
+    assert.match(r.stdout, /arrived in the node cache/);
+    assert.ok(!existsSync(lock), 'the lock folder is dropped after use');
+  });
+
   it('removes and fetches again a blob whose bytes changed (same size) or whose size changed', async () => {
     const cache = await newCache();
     assert.equal((await pod('fill', cache, [C.artifact])).code, 0);
@@ -128,26 +170,30 @@ describe('node cache init scripts against the real S3 server', { skip }, () => {
     assert.deepEqual(await readFile(blob), C.body);
   });
 
-  it('evicts the least recently used blob without a fresh lease, and keeps a leased one even if older', async () => {
-    const cache = await newCache();
-    // Room for two of the three blobs: publishing the third evicts one.
-    const budget = { highBytes: 2.5 * MIB, lowBytes: 2.2 * MIB };
-    assert.equal((await pod('uses-a', cache, [A.artifact], budget)).code, 0);
-    assert.equal((await pod('used-b', cache, [B.artifact], budget)).code, 0);
-    const blobs = join(cache, 'blobs');
-    const hoursAgo = (h: number): Date => new Date(Date.now() - h * 3600_000);
-    // A: used longest ago but leased by a running pod; B: used later, its pod gone (lease an hour old).
-    await utimes(join(blobs, `${A.artifact.sha256}.used`), hoursAgo(3), hoursAgo(3));
-    await utimes(join(blobs, `${B.artifact.sha256}.used`), hoursAgo(2), hoursAgo(2));
-    await utimes(join(blobs, `${B.artifact.sha256}.leases`, 'used-b'), hoursAgo(1), hoursAgo(1));
-    const r = await pod('uses-c', cache, [C.artifact], budget);
-    assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, new RegExp(`keeping ${A.artifact.sha256} \\(leased`));
-    assert.match(r.stdout, new RegExp(`evicted ${B.artifact.sha256}`));
-    assert.ok(existsSync(join(blobs, A.artifact.sha256!)), 'the leased blob stays');
-    assert.ok(!existsSync(join(blobs, B.artifact.sha256!)), 'the unleased least recently used blob is gone');
-    assert.ok(existsSync(join(blobs, C.artifact.sha256!)), 'the new blob is published');
-  });
+  for (const lock of ['flock', 'mkdir'] as const) {
+    it(`evicts the least recently used blob without a fresh lease, and keeps a leased one even if older (${lock} lock)`, async () => {
+      const path = lock === 'mkdir' ? await noFlockPath() : undefined;
+      const cache = await newCache();
+      // Room for two of the three blobs: publishing the third evicts one.
+      const budget = { highBytes: 2.5 * MIB, lowBytes: 2.2 * MIB };
+      assert.equal((await pod('uses-a', cache, [A.artifact], budget, path)).code, 0);
+      assert.equal((await pod('used-b', cache, [B.artifact], budget, path)).code, 0);
+      const blobs = join(cache, 'blobs');
+      const hoursAgo = (h: number): Date => new Date(Date.now() - h * 3600_000);
+      // A: used longest ago but leased by a running pod; B: used later, its pod gone (lease an hour old).
+      await utimes(join(blobs, `${A.artifact.sha256}.used`), hoursAgo(3), hoursAgo(3));
+      await utimes(join(blobs, `${B.artifact.sha256}.used`), hoursAgo(2), hoursAgo(2));
+      await utimes(join(blobs, `${B.artifact.sha256}.leases`, 'used-b'), hoursAgo(1), hoursAgo(1));
+      const r = await pod('uses-c', cache, [C.artifact], budget, path);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, new RegExp(`keeping ${A.artifact.sha256} \\(leased`));
+      assert.match(r.stdout, new RegExp(`evicted ${B.artifact.sha256}`));
+      assert.ok(existsSync(join(blobs, A.artifact.sha256!)), 'the leased blob stays');
+      assert.ok(!existsSync(join(blobs, B.artifact.sha256!)), 'the unleased least recently used blob is gone');
+      assert.ok(existsSync(join(blobs, C.artifact.sha256!)), 'the new blob is published');
+      if (lock === 'mkdir') assert.deepEqual(await readdir(join(cache, 'locks')), [], 'every lock folder dropped');
+    });
+  }
 
   it('refuses a file without a recorded sha256, and a cache folder it cannot write', async () => {
     const cache = await newCache();

@@ -9,8 +9,6 @@ import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, promises as fsp, readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { isRepoError } from '../../src/core/errors';
-import type { ErrorCode, RepoError } from '../../src/core/errors';
 import { DOWNLOAD_PARTIAL_SUFFIX, DOWNLOAD_SIDECAR_SUFFIX } from '../../src/core/storage/storage';
 import { createS3Storage } from '../../src/core/storage/s3Storage';
 import type { S3Storage } from '../../src/core/storage/s3Storage';
@@ -18,22 +16,12 @@ import { s3Proxy } from '../helpers/faultServers';
 import { createTestBucket, deleteTestBucket } from '../helpers/s3bucket';
 import { s3Config, s3TestEnv, skipWithoutS3 } from '../helpers/s3env';
 import { sha256File, tempDir } from './fixtures/s3Files';
+import { rejects } from '../contract/contractHelpers';
 
 const env = s3TestEnv();
 const MiB = 1024 * 1024;
 const SIZE = 12 * MiB;
 const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
-
-async function rejects(p: Promise<unknown>, code: ErrorCode): Promise<RepoError> {
-  try {
-    await p;
-  } catch (e) {
-    assert.ok(isRepoError(e), `expected RepoError ${code}, got ${String(e)}`);
-    assert.equal(e.code, code, e.message);
-    return e;
-  }
-  return assert.fail(`expected ${code}, but it succeeded`);
-}
 
 const partialOf = (dest: string): string => path.join(path.dirname(dest), `.${path.basename(dest)}${DOWNLOAD_PARTIAL_SUFFIX}`);
 const sidecarOf = (dest: string): string => path.join(path.dirname(dest), `.${path.basename(dest)}${DOWNLOAD_SIDECAR_SUFFIX}`);

@@ -8,28 +8,17 @@ import { createHash, randomBytes } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { isRepoError } from '../../src/core/errors';
-import type { ErrorCode, RepoError } from '../../src/core/errors';
 import { createS3Storage } from '../../src/core/storage/s3Storage';
 import type { S3Storage } from '../../src/core/storage/s3Storage';
 import { s3Proxy, silentServer, tlsServer } from '../helpers/faultServers';
 import { createTestBucket, deleteTestBucket } from '../helpers/s3bucket';
 import { s3Config, s3TestEnv, skipWithoutS3 } from '../helpers/s3env';
 import { tempDir } from './fixtures/s3Files';
+import { rejects } from '../contract/contractHelpers';
 
 const env = s3TestEnv();
 const MiB = 1024 * 1024;
 const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
-
-async function rejects(p: Promise<unknown>, code: ErrorCode): Promise<RepoError> {
-  try {
-    await p;
-  } catch (e) {
-    assert.ok(isRepoError(e), `expected RepoError ${code}, got ${String(e)}`);
-    assert.equal(e.code, code, e.message);
-    return e;
-  }
-  return assert.fail(`expected ${code}, but it succeeded`);
-}
 
 /** Sets environment variables for the duration of f. */
 async function withEnv<T>(vars: Record<string, string>, f: () => Promise<T>): Promise<T> {

@@ -12,7 +12,6 @@ import { Readable } from 'node:stream';
 import { GetObjectTaggingCommand, PutObjectCommand, PutObjectTaggingCommand } from '@aws-sdk/client-s3';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { isRepoError } from '../../src/core/errors';
-import type { ErrorCode, RepoError } from '../../src/core/errors';
 import { CHECKSUM_TAG, MAX_TEXT_BYTES } from '../../src/core/storage/storage';
 import { createS3Storage } from '../../src/core/storage/s3Storage';
 import type { S3Storage } from '../../src/core/storage/s3Storage';
@@ -21,22 +20,12 @@ import { s3Proxy } from '../helpers/faultServers';
 import { createTestBucket, deleteTestBucket, rawS3Client } from '../helpers/s3bucket';
 import { s3Config, s3TestEnv, skipWithoutS3 } from '../helpers/s3env';
 import { tempDir } from './fixtures/s3Files';
+import { rejects } from '../contract/contractHelpers';
 
 const env = s3TestEnv();
 const MiB = 1024 * 1024;
 const sha = (b: Buffer | string): string => createHash('sha256').update(b).digest('hex');
 const md5 = (b: Buffer): Buffer => createHash('md5').update(b).digest();
-
-async function rejects(p: Promise<unknown>, code: ErrorCode): Promise<RepoError> {
-  try {
-    await p;
-  } catch (e) {
-    assert.ok(isRepoError(e), `expected RepoError ${code}, got ${String(e)}`);
-    assert.equal(e.code, code, e.message);
-    return e;
-  }
-  return assert.fail(`expected ${code}, but it succeeded`);
-}
 
 describe('S3 integrity: checksum tags, If-Match, size cap, key rule', { skip: skipWithoutS3 }, () => {
   let bucket = '';

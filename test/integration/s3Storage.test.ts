@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { s3Backend } from '../../src/core/backends/s3';
 import { redactSecrets } from '../../src/core/errors';
 import type { ListPage, Storage } from '../../src/core/storage/storage';
 import { createS3Storage } from '../../src/core/storage/s3Storage';
@@ -122,8 +123,11 @@ describe('S3 storage: listing, objects, errors', { skip: skipWithoutS3 }, () => 
     await rejects(storage.shareUrl('m4/v1/model.gguf', 8 * 24 * 3600), 'Config');
   });
 
-  it('lists buckets', async () => {
-    assert.ok((await storage.listBuckets?.())?.includes(bucket));
+  it('lists buckets at the connection level, without a bucket chosen', async () => {
+    if (!env) return;
+    const { bucket: _b, prefix: _p, ...connection } = s3Config(env, bucket, 'team-a/repo');
+    assert.ok((await s3Backend.listBuckets(connection)).includes(bucket));
+    await rejects(s3Backend.listBuckets({ ...connection, credentials: { accessKeyId: env.accessKeyId, secretAccessKey: 'wrong-secret-key' } }), 'Auth');
   });
 
   it('a wrong secret key gives Auth, and the secret appears nowhere in the error', async () => {

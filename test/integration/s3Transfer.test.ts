@@ -7,26 +7,14 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
-import { isRepoError } from '../../src/core/errors';
-import type { ErrorCode, RepoError } from '../../src/core/errors';
 import { createBucket, deleteBucket } from '../../src/core/storage/s3Buckets';
 import { createS3Storage } from '../../src/core/storage/s3Storage';
 import type { S3Storage, S3StorageOptions } from '../../src/core/storage/s3Storage';
 import { s3Config, s3TestEnv, skipWithoutS3, uniqueBucket } from '../helpers/s3env';
 import { makeFile, MiB, sha256File, tempDir } from './fixtures/s3Files';
+import { rejects } from '../contract/contractHelpers';
 
 const env = s3TestEnv();
-
-async function rejection(p: Promise<unknown>, code: ErrorCode): Promise<RepoError> {
-  try {
-    await p;
-  } catch (e) {
-    assert.ok(isRepoError(e), `expected RepoError ${code}, got ${String(e)}`);
-    assert.equal(e.code, code, e.message);
-    return e;
-  }
-  return assert.fail(`expected ${code}, but it succeeded`);
-}
 
 describe('S3 transfers: multipart, cancel, resume, download', { skip: skipWithoutS3 }, () => {
   const bucket = uniqueBucket('s3-transfer');
@@ -113,7 +101,7 @@ describe('S3 transfers: multipart, cancel, resume, download', { skip: skipWithou
     const p = storage.uploadFile('m/v2/cancel.bin', file, {
       partSize: 5 * MiB, concurrency: 2, signal: ac.signal, onProgress: () => ac.abort(),
     });
-    await rejection(p, 'Aborted');
+    await rejects(p, 'Aborted');
     assert.ok(sentFor('m/v2/cancel.bin').length < 13, 'it stopped before the end');
     assert.deepEqual(await storage.listPartialUploads(''), []);
     assert.equal(await storage.stat('m/v2/cancel.bin'), undefined);
@@ -124,7 +112,7 @@ describe('S3 transfers: multipart, cancel, resume, download', { skip: skipWithou
     const file = path.join(dir, 'resume.bin');
     await makeFile(file, 48 * MiB);
     let seen = 0;
-    const failed = await rejection(storage.uploadFile(key, file, {
+    const failed = await rejects(storage.uploadFile(key, file, {
       partSize: 5 * MiB, concurrency: 2,
       onProgress: () => {
         if (++seen === 4) throw new Error('simulated crash');
@@ -208,9 +196,9 @@ describe('S3 transfers: multipart, cancel, resume, download', { skip: skipWithou
     try {
       const ac = new AbortController();
       const target = path.join(dir, 'dl', 'cancel.bin');
-      await rejection(slow.downloadFile('m/v1/mp.bin', target, { signal: ac.signal, onProgress: () => ac.abort() }), 'Aborted');
+      await rejects(slow.downloadFile('m/v1/mp.bin', target, { signal: ac.signal, onProgress: () => ac.abort() }), 'Aborted');
       assert.deepEqual(await fsp.readdir(path.join(dir, 'dl')), []);
-      await rejection(slow.downloadFile('m/v1/missing.bin', path.join(dir, 'dl', 'missing.bin')), 'NotFound');
+      await rejects(slow.downloadFile('m/v1/missing.bin', path.join(dir, 'dl', 'missing.bin')), 'NotFound');
       assert.deepEqual(await fsp.readdir(path.join(dir, 'dl')), []);
     } finally {
       slow.dispose?.();
@@ -225,7 +213,7 @@ describe('S3 transfers: multipart, cancel, resume, download', { skip: skipWithou
     try {
       let replaced: Promise<unknown> | undefined;
       const target = path.join(dir, 'dl2', 'replaced.bin');
-      const e = await rejection(slow.downloadFile('m/v5/replaced.bin', target, {
+      const e = await rejects(slow.downloadFile('m/v5/replaced.bin', target, {
         onProgress: () => {
           replaced ??= storage.putText('m/v5/replaced.bin', 'new content');
         },

@@ -7,8 +7,7 @@ import { RepoError } from '../../core/errors';
 import { applyWithClient } from '../../core/kube/apply';
 import { podTargets, reportLines, waitForPods } from '../../core/kube/rollout';
 import type { PodReport } from '../../core/kube/rollout';
-import type { CommandSpec } from '../command';
-import { stringFlag } from '../command';
+import { defineCommand } from '../command';
 import { UsageError } from '../exitCodes';
 import { buildFromCommandLine, builtNotes, DEPLOY_OPTIONS } from '../manifestBuild';
 
@@ -24,7 +23,7 @@ function failure(reports: readonly PodReport[], details: Record<string, unknown>
   return new RepoError(mismatch ? 'Integrity' : 'Incomplete', 'wait for', 'the model to arrive', what, { details });
 }
 
-export const applyCommand: CommandSpec = {
+export const applyCommand = defineCommand({
   name: 'apply',
   summary: 'server-side apply the manifests to a cluster, keys sent from memory; --wait shows the model arriving',
   usage: USAGE,
@@ -52,16 +51,16 @@ examples:
   args: { min: 1 },
   async run(ctx) {
     const usage = `modelrepo ${USAGE}`;
-    const timeoutText = stringFlag(ctx.flags, 'wait-timeout');
+    const timeoutText = ctx.flags['wait-timeout'];
     if (timeoutText !== undefined && !/^\d+$/.test(timeoutText)) throw new UsageError(`--wait-timeout '${timeoutText}' is not a number of seconds`, usage);
-    if (ctx.flags.wait === true && timeoutText === undefined && stringFlag(ctx.flags, 'timeout') !== undefined) {
+    if (ctx.flags.wait === true && timeoutText === undefined && ctx.flags.timeout !== undefined) {
       ctx.out.note('note: --timeout is the first-byte deadline of each request; --wait-timeout limits the wait');
     }
     const b = await buildFromCommandLine(ctx, usage, 'real', 'apply puts the keys into the Secret');
     for (const n of builtNotes(b)) ctx.out.note(n);
     const kube = {
-      ...(stringFlag(ctx.flags, 'kubeconfig') !== undefined ? { kubeconfig: stringFlag(ctx.flags, 'kubeconfig') } : {}),
-      ...(stringFlag(ctx.flags, 'context') !== undefined ? { context: stringFlag(ctx.flags, 'context') } : {}),
+      ...(ctx.flags.kubeconfig !== undefined ? { kubeconfig: ctx.flags.kubeconfig } : {}),
+      ...(ctx.flags.context !== undefined ? { context: ctx.flags.context } : {}),
       signal: ctx.signal, timeouts: ctx.global.timeouts,
     };
     const applied = await applyWithClient(b.objects, kube);
@@ -91,4 +90,4 @@ examples:
     if (bad) throw bad;
     ctx.out.data(result);
   },
-};
+});

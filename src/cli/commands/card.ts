@@ -5,10 +5,10 @@ import { RepoError } from '../../core/errors';
 import { modelCardKey, readModelCard } from '../../core/metadata/modelCard';
 import { createModelCard } from '../../core/metadata/versionMetadata';
 import { parseRef } from '../../core/refs';
-import type { CommandSpec } from '../command';
+import { defineCommand } from '../command';
 import { withSession } from '../session';
 
-export const cardCommand: CommandSpec = {
+export const cardCommand = defineCommand({
   name: 'card',
   summary: "print a model's card (README.md), or create one from the metadata",
   usage: 'card <repo>/<model> [--create [--force]]',
@@ -51,4 +51,4 @@ examples:
       ctx.out.note(`${existing === undefined ? 'wrote' : 'replaced'} ${key} in ${s.where}`);
     });
   },
-};
+});

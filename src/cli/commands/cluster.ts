@@ -6,13 +6,12 @@ import { deployMinio } from '../../core/kube/minioDeploy';
 import { buildMinioObjects } from '../../core/manifests/minioObjects';
 import { minioClusterEndpoint, minioSettings } from '../../core/manifests/minioSettings';
 import { toYaml } from '../../core/manifests/toYaml';
-import type { CommandSpec } from '../command';
-import { stringFlag } from '../command';
+import { defineCommand } from '../command';
 import { UsageError } from '../exitCodes';
 
 const USAGE = 'cluster deploy-minio [--namespace N] [--size 500Gi] [--storage-class C] [--bucket models] [--dry-run] [--context C] [--kubeconfig F] [--wait-timeout S]';
 
-export const clusterCommand: CommandSpec = {
+export const clusterCommand = defineCommand({
   name: 'cluster',
   summary: 'cluster tasks: deploy-minio puts the S3 storage of the chapter (MinIO, one bucket) into a cluster',
   usage: USAGE,
@@ -45,12 +44,12 @@ examples:
   async run(ctx) {
     const usage = `modelrepo ${USAGE}`;
     if (ctx.args[0] !== 'deploy-minio') throw new UsageError(`unknown cluster task '${ctx.args[0]}' (tasks: deploy-minio)`, usage);
-    const opt = (name: string): string | undefined => stringFlag(ctx.flags, name);
+    const { namespace, size, 'storage-class': storageClass, bucket, kubeconfig, context } = ctx.flags;
     const minio = {
-      ...(opt('namespace') !== undefined ? { namespace: opt('namespace') } : {}),
-      ...(opt('size') !== undefined ? { size: opt('size') } : {}),
-      ...(opt('storage-class') !== undefined ? { storageClass: opt('storage-class') } : {}),
-      ...(opt('bucket') !== undefined ? { bucket: opt('bucket') } : {}),
+      ...(namespace !== undefined ? { namespace } : {}),
+      ...(size !== undefined ? { size } : {}),
+      ...(storageClass !== undefined ? { storageClass } : {}),
+      ...(bucket !== undefined ? { bucket } : {}),
     };
     const s = minioSettings(minio);
     if (ctx.flags['dry-run'] === true) {
@@ -60,13 +59,13 @@ examples:
       ctx.out.note('# the Secret holds placeholder keys: without --dry-run, random keys are made and sent to the cluster only');
       return;
     }
-    const waitText = opt('wait-timeout');
+    const waitText = ctx.flags['wait-timeout'];
     if (waitText !== undefined && !/^\d+$/.test(waitText)) throw new UsageError(`--wait-timeout '${waitText}' is not a number of seconds`, usage);
     let last = '';
     const r = await deployMinio({
       ...minio,
-      ...(opt('kubeconfig') !== undefined ? { kubeconfig: opt('kubeconfig') } : {}),
-      ...(opt('context') !== undefined ? { context: opt('context') } : {}),
+      ...(kubeconfig !== undefined ? { kubeconfig } : {}),
+      ...(context !== undefined ? { context } : {}),
       signal: ctx.signal, timeouts: ctx.global.timeouts,
       ...(waitText !== undefined ? { waitMs: Number(waitText) * 1000 } : {}),
       ...(process.env.MODELREPO_POLL_MS ? { pollMs: Number(process.env.MODELREPO_POLL_MS) } : {}),
@@ -78,4 +77,4 @@ examples:
     ctx.out.text(`pods reach MinIO at ${r.endpoint}: use it as the connection's cluster endpoint (--cluster-endpoint ${r.endpoint})`);
     ctx.out.data({ namespace: r.namespace, endpoint: r.endpoint, newKeys: r.newKeys, ready: r.ready, applied: r.applied, status: r.lines });
   },
-};
+});

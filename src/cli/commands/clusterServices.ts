@@ -5,11 +5,10 @@ import { listKeySecrets } from '../../core/kube/clusterKeys';
 import { openKube } from '../../core/kube/kubeClient';
 import { listS3Services } from '../../core/kube/s3Services';
 import { isRepoError } from '../../core/errors';
-import type { CommandSpec } from '../command';
-import { stringFlag } from '../command';
+import { defineCommand } from '../command';
 import { table } from '../format';
 
-export const clusterServicesCommand: CommandSpec = {
+export const clusterServicesCommand = defineCommand({
   name: 'cluster-services',
   summary: 'list the S3 services of the kube context, for --via-cluster',
   usage: 'cluster-services [--namespace N] [--cluster-context C]',
@@ -28,8 +27,8 @@ examples:
   },
   args: { min: 0, max: 0 },
   async run(ctx) {
-    const context = stringFlag(ctx.flags, 'cluster-context');
-    const namespace = stringFlag(ctx.flags, 'namespace');
+    const context = ctx.flags['cluster-context'];
+    const namespace = ctx.flags.namespace;
     const kube = await openKube({ ...(namespace ? { namespace } : {}), ...(context ? { context } : {}), timeouts: ctx.global.timeouts, signal: ctx.signal },
       'list S3 services');
     const services = (await listS3Services(kube)).filter((s) => !namespace || s.namespace === namespace);
@@ -46,4 +45,4 @@ examples:
     ctx.out.text(table([['SERVICE', 'PORT', 'IN THE CLUSTER', 'SECRETS'],
       ...services.map((s) => [`${s.namespace}/${s.name}`, String(s.port), s.clusterEndpoint, (secrets.get(s.namespace) ?? []).join(', ')])]));
   },
-};
+});

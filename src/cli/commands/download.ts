@@ -6,7 +6,7 @@ import { access, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { RepoError } from '../../core/errors';
 import { parseRef } from '../../core/refs';
-import type { CommandSpec } from '../command';
+import { defineCommand } from '../command';
 import { chainText, modelRefOf } from '../describe';
 import { formatBytes, formatDuration } from '../format';
 import { ProgressLine } from '../progress';
@@ -38,7 +38,7 @@ async function checkWritable(dest: string, object: string): Promise<void> {
   }
 }
 
-export const downloadCommand: CommandSpec = {
+export const downloadCommand = defineCommand({
   name: 'download',
   summary: 'download the file(s) of a tag or version',
   usage: 'download <repo>/<model>:<tag> | <repo>/<model>@<version>[/<file>] [dest folder]',
@@ -78,4 +78,4 @@ export const downloadCommand: CommandSpec = {
       if (unchecked) ctx.out.note(`${unchecked} file(s) had no recorded sha256 (written by another tool): not verified`);
     });
   },
-};
+});

@@ -1,7 +1,7 @@
 // `modelrepo history <repo>/<model>[:<tag>]`: every landed tag move and delete, oldest first.
 import { parseRef } from '../../core/refs';
 import type { HistoryRecord } from '../../core/layout';
-import type { CommandSpec } from '../command';
+import { defineCommand } from '../command';
 import { table } from '../format';
 import { withSession } from '../session';
 
@@ -11,7 +11,7 @@ function change(r: HistoryRecord): string {
   return `${r.from ?? '?'} -> ${r.to ?? '?'}`;
 }
 
-export const historyCommand: CommandSpec = {
+export const historyCommand = defineCommand({
   name: 'history',
   summary: "a model's (or one tag's) tag moves, oldest first",
   usage: 'history <repo>/<model>[:<tag>]',
@@ -29,4 +29,4 @@ export const historyCommand: CommandSpec = {
       else ctx.out.text(table(records.map((r) => [r.when, r.tag, change(r), r.who])));
     });
   },
-};
+});

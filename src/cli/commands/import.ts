@@ -5,12 +5,11 @@
 import { validateName } from '../../core/names';
 import { parseRef } from '../../core/refs';
 import type { FileProgress } from '../../core/types';
-import type { CommandSpec } from '../command';
-import { stringFlag } from '../command';
-import { chainText, warningOf } from '../describe';
+import { defineCommand } from '../command';
+import { newTagJson, taggedLine, warningOf } from '../describe';
 import { UsageError } from '../exitCodes';
 import { formatBytes, formatDuration, table } from '../format';
-import { ProgressLine } from '../progress';
+import { FileTotals, ProgressLine } from '../progress';
 import { withSession } from '../session';
 
 const USAGE = 'import <org/name> <repo>/<model>[@<version>] [--revision <rev>] [--include <pattern>]... [--tag <tag>]';
@@ -22,7 +21,7 @@ export function hubRepoName(text: string): string {
   return m[1];
 }
 
-export const importCommand: CommandSpec = {
+export const importCommand = defineCommand({
   name: 'import',
   summary: 'import a model from the Hugging Face Hub as a new version',
   usage: USAGE,
@@ -45,27 +44,18 @@ examples:
   async run(ctx) {
     const hubRepo = hubRepoName(ctx.args[0]);
     const ref = parseRef(ctx.args[1], { tag: 'forbidden', version: 'allowed', file: false });
-    const tag = stringFlag(ctx.flags, 'tag');
+    const tag = ctx.flags.tag;
     if (tag !== undefined) validateName('tag', tag);
-    const include = ctx.flags.include;
-    const files = Array.isArray(include) ? include : undefined;
-    const revision = stringFlag(ctx.flags, 'revision');
-    const endpoint = stringFlag(ctx.flags, 'hf-endpoint');
+    const files = ctx.flags.include;
+    const revision = ctx.flags.revision;
+    const endpoint = ctx.flags['hf-endpoint'];
     const { importFromHub } = await import('../../core/hf/hubImport.js');
     await withSession(ref.repo, ctx.global, async (s) => {
       const progress = new ProgressLine({ verb: 'importing', enabled: !ctx.global.quiet });
-      const perFile = new Map<string, FileProgress>();
+      const totals = new FileTotals();
       const started = Date.now();
       const onProgress = (p: FileProgress): void => {
-        perFile.set(p.file, p);
-        let done = 0;
-        let total = 0;
-        let moved = 0;
-        for (const f of perFile.values()) {
-          done += f.stored;
-          total += f.total;
-          moved += Math.max(0, f.stored - f.resumed);
-        }
+        const { done, moved, total } = totals.add(p);
         progress.update(done, moved, `${hubRepo} ${p.file}`, total);
       };
       let result;
@@ -87,14 +77,14 @@ examples:
       ctx.out.data({
         repository: s.where, model: ref.model, version, source: { hub: hubRepo, commit: result.commit },
         files: result.manifest.files, skipped: result.skipped, bytes,
-        ...(tagged ? { tag: { name: tag, target: tagged.target, chain: tagged.resolved?.chain ?? null, ...(warningOf(tagged) ? { warning: warningOf(tagged) } : {}) } } : {}),
+        ...(tagged && tag !== undefined ? { tag: newTagJson(tag, tagged) } : {}),
       });
       const n = result.manifest.files.length;
       ctx.out.text(`Imported ${hubRepo}@${result.commit.slice(0, 12)} as ${ref.model}@${version} in ${s.where}: ${n} file${n === 1 ? '' : 's'}, ${formatBytes(bytes)} in ${formatDuration((Date.now() - started) / 1000)}`);
       ctx.out.text(table(result.manifest.files.map((f) => [f.name, formatBytes(f.size), `sha256:${f.sha256}`]), '  '));
       if (result.skipped.length) ctx.out.note(`skipped (names that cannot be stored): ${result.skipped.join(', ')}`);
-      if (tagged) ctx.out.text(`Tagged ${ref.model}:${tag}: ${tagged.resolved ? chainText(tagged.resolved) : `${tag} -> ${tagged.target}`}`);
+      if (tagged && tag !== undefined) ctx.out.text(taggedLine(ref.model, tag, tagged));
       if (warningOf(tagged)) ctx.out.warn(`warning: ${warningOf(tagged)}`);
     });
   },
-};
+});

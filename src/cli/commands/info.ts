@@ -7,7 +7,7 @@ import type { ModelMetadata } from '../../core/metadata/modelMetadata';
 import { readArtifactMetadata } from '../../core/metadata/readMetadata';
 import { parseRef } from '../../core/refs';
 import type { ArtifactInfo, ResolvedRef } from '../../core/types';
-import type { CommandSpec } from '../command';
+import { defineCommand } from '../command';
 import { artifactJson, chainText, modelRefOf } from '../describe';
 import { formatBytes, table } from '../format';
 import { withSession } from '../session';
@@ -27,7 +27,7 @@ async function resolveLatest(s: Session, model: string, signal: AbortSignal): Pr
   return s.repo.resolve({ model, version: newest.name }, signal);
 }
 
-export const infoCommand: CommandSpec = {
+export const infoCommand = defineCommand({
   name: 'info',
   summary: 'model metadata of the files of a version, a tag or one file (header reads only)',
   usage: 'info <repo>/<model>[:<tag> | @<version>[/<file>]]',
@@ -77,4 +77,4 @@ examples:
       ctx.out.note(`read ${formatBytes(bytes)} of headers from ${files.filter((f) => f.metadata).length} file(s)`);
     });
   },
-};
+});

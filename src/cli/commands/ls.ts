@@ -11,8 +11,8 @@ import { formatRepo, hasSelector, parseRef, parseRepo } from '../../core/refs';
 import type { ParsedRef, RepoLocation } from '../../core/refs';
 import type { Storage } from '../../core/storage/storage';
 import type { ArtifactInfo, RefusedEntry, TagInfo, VersionInfo } from '../../core/types';
-import type { CommandContext, CommandSpec } from '../command';
-import { stringFlag } from '../command';
+import type { CommandContext, OptionSpecs } from '../command';
+import { defineCommand } from '../command';
 import { artifactJson, artifactRow, chainText, modelRefOf, resolvedJson, tagJson, tagLine } from '../describe';
 import { EXIT, PartialResult } from '../exitCodes';
 import { formatBytes, table } from '../format';
@@ -29,6 +29,10 @@ export async function looksLikeModel(storage: Storage, model: string, signal?: A
   return inner.objects.length > 0;
 }
 
+const LS_OPTIONS = {
+  filter: { type: 'string', value: '<text>', description: 'only models whose name contains the text' },
+} as const satisfies OptionSpecs;
+
 /** Entries left out of a listing, for the --json document and the stderr lines. */
 type Refused = { name: string; reason: string }[];
 
@@ -44,8 +48,8 @@ function usable(arts: readonly ArtifactInfo[], refused: Refused): ArtifactInfo[]
 }
 
 /** `missing`: the model that the text also names; an empty listing then means it does not exist. */
-async function listRepo(ctx: CommandContext, loc: RepoLocation, missing?: ParsedRef): Promise<void> {
-  const filter = stringFlag(ctx.flags, 'filter');
+async function listRepo(ctx: CommandContext<typeof LS_OPTIONS>, loc: RepoLocation, missing?: ParsedRef): Promise<void> {
+  const filter = ctx.flags.filter;
   await withSession(loc, ctx.global, async (s) => {
     const models: string[] = [];
     const refused: Refused = [];
@@ -124,7 +128,7 @@ async function listRef(ctx: CommandContext, ref: ParsedRef): Promise<void> {
   });
 }
 
-export const lsCommand: CommandSpec = {
+export const lsCommand = defineCommand({
   name: 'ls',
   summary: "list models; a model's versions, files and tags",
   usage: 'ls <repo>[/<model>[@<version> | :<tag>]] [--filter <text>]',
@@ -140,7 +144,7 @@ examples:
   modelrepo ls s3://models/team-a --endpoint http://127.0.0.1:9000
   modelrepo ls ./repo/llama-3-8b@2024-03-20        files of one version
   modelrepo ls --json /srv/models | jq -r '.models[]'`,
-  options: { filter: { type: 'string', value: '<text>', description: 'only models whose name contains the text' } },
+  options: LS_OPTIONS,
   args: { min: 1, max: 1 },
   async run(ctx) {
     const text = ctx.args[0];
@@ -170,4 +174,4 @@ examples:
       await listRepo(ctx, asRepo, model);
     }
   },
-};
+});

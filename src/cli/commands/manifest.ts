@@ -5,7 +5,7 @@
 // The options and the A/B form are shared with `apply` (manifestBuild.ts).
 import { runtimesServing, RUNTIME_NAMES } from '../../core/manifests/runtimes/runtimeTable';
 import { toYaml } from '../../core/manifests/toYaml';
-import type { CommandSpec } from '../command';
+import { defineCommand } from '../command';
 import { buildFromCommandLine, builtNotes, DEPLOY_OPTIONS, runtimeHelp } from '../manifestBuild';
 
 // A runtime for the safetensors example: the first of the table that serves a safetensors folder.
@@ -15,7 +15,7 @@ const USAGE = 'manifest <repo>/<model>:<tag> | <repo>/<model>@<version>[/<file>]
   + `[--runtime ${RUNTIME_NAMES.join('|')}] [--follow] [--replicas N] [--gpus N] [--namespace N] [--secret-name S]\n`
   + '       modelrepo manifest --ab <repo>/<model>:<tagA>=<replicas> <repo>/<model>:<tagB>=<replicas> [options]';
 
-export const manifestCommand: CommandSpec = {
+export const manifestCommand = defineCommand({
   name: 'manifest',
   summary: 'print Kubernetes YAML (Secret + Pod, Deployment or KServe InferenceService) that runs the model',
   usage: USAGE,
@@ -51,4 +51,4 @@ examples:
     for (const n of builtNotes(b)) ctx.out.note(n);
     if (b.placeholder) ctx.out.note('# the Secret holds placeholder keys: fill them in, create the Secret separately, pass --with-keys, or use modelrepo apply');
   },
-};
+});

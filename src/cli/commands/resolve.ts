@@ -1,12 +1,12 @@
 // `modelrepo resolve <ref>`: the chain (`latest -> v2 -> 2024-03-20/llama-3-8b.Q5_K_M.gguf`) on the
 // first line, then the final file(s) with size and sha256.
 import { parseRef } from '../../core/refs';
-import type { CommandSpec } from '../command';
+import { defineCommand } from '../command';
 import { artifactRow, chainText, modelRefOf, resolvedJson } from '../describe';
 import { table } from '../format';
 import { withSession } from '../session';
 
-export const resolveCommand: CommandSpec = {
+export const resolveCommand = defineCommand({
   name: 'resolve',
   summary: 'follow a tag to its version and file(s)',
   usage: 'resolve <repo>/<model>:<tag> | <repo>/<model>@<version>[/<file>]',
@@ -28,4 +28,4 @@ examples:
       if (r.artifacts.length) ctx.out.text(table(r.artifacts.map((a) => artifactRow(a)), '  '));
     });
   },
-};
+});

@@ -1,10 +1,10 @@
 // `modelrepo rm <repo>/<model>@<version>`: delete a whole version. Refused (exit 8) while a tag resolves
 // into it: move or delete those tags first.
 import { parseRef } from '../../core/refs';
-import type { CommandSpec } from '../command';
+import { defineCommand } from '../command';
 import { withSession } from '../session';
 
-export const rmCommand: CommandSpec = {
+export const rmCommand = defineCommand({
   name: 'rm',
   summary: 'delete a version (refused while tagged)',
   usage: 'rm <repo>/<model>@<version>',
@@ -20,4 +20,4 @@ export const rmCommand: CommandSpec = {
       ctx.out.text(`Deleted ${ref.model}@${version} from ${s.where}`);
     });
   },
-};
+});

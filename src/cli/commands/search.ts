@@ -5,8 +5,7 @@
 import { describeMetadata } from '../../core/metadata/modelMetadata';
 import { parseQuery, searchModels } from '../../core/metadata/search';
 import { parseRepo } from '../../core/refs';
-import type { CommandSpec } from '../command';
-import { stringFlag } from '../command';
+import { defineCommand } from '../command';
 import { UsageError } from '../exitCodes';
 import { formatBytes, table } from '../format';
 import { SearchProgressLine } from '../searchProgress';
@@ -14,7 +13,7 @@ import { withSession } from '../session';
 
 const USAGE = 'search <repo> <query...> [--all-versions] [--limit <n>]';
 
-export const searchCommand: CommandSpec = {
+export const searchCommand = defineCommand({
   name: 'search',
   summary: 'find models by name and by metadata (architecture, quantization, format)',
   usage: USAGE,
@@ -37,7 +36,7 @@ examples:
     const repoLoc = parseRepo(ctx.args[0]);
     const query = ctx.args.slice(1).join(' ');
     if (parseQuery(query).length === 0) throw new UsageError('search: the query is empty', `modelrepo ${USAGE}`);
-    const limitText = stringFlag(ctx.flags, 'limit');
+    const limitText = ctx.flags.limit;
     const limit = limitText === undefined ? undefined : Number(limitText);
     if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) throw new UsageError(`search: --limit ${limitText} is not a positive number`, `modelrepo ${USAGE}`);
     await withSession(repoLoc, ctx.global, async (s) => {
@@ -69,4 +68,4 @@ examples:
       ctx.out.note(`${r.hits.length} of ${r.scanned} model${r.scanned === 1 ? '' : 's'} in ${s.where} match '${query}'`);
     });
   },
-};
+});

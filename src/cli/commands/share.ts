@@ -1,8 +1,7 @@
 // `modelrepo share <ref> [--expires 1h]`: a URL that downloads the file(s) without keys (S3 presigned GET;
 // at most 7 days, the SigV4 limit). On a filesystem repository it is a file:// URL.
 import { parseRef } from '../../core/refs';
-import type { CommandSpec } from '../command';
-import { stringFlag } from '../command';
+import { defineCommand } from '../command';
 import { modelRefOf } from '../describe';
 import { UsageError } from '../exitCodes';
 import { parseDuration } from '../format';
@@ -11,7 +10,7 @@ import { withSession } from '../session';
 const MAX_SECONDS = 7 * 24 * 3600;
 const USAGE = 'share <repo>/<model>:<tag> | <repo>/<model>@<version>[/<file>] [--expires <duration>]';
 
-export const shareCommand: CommandSpec = {
+export const shareCommand = defineCommand({
   name: 'share',
   summary: 'print a time-limited download URL (presigned)',
   usage: USAGE,
@@ -24,7 +23,7 @@ examples:
   args: { min: 1, max: 1 },
   async run(ctx) {
     const ref = parseRef(ctx.args[0], { selector: 'required', file: true });
-    const text = stringFlag(ctx.flags, 'expires') ?? '1h';
+    const text = ctx.flags.expires ?? '1h';
     const seconds = parseDuration(text);
     if (seconds === undefined || seconds < 1) throw new UsageError(`--expires '${text}' is not a duration (e.g. 900, 15m, 1h, 7d)`, `modelrepo ${USAGE}`);
     if (seconds > MAX_SECONDS) throw new UsageError(`--expires '${text}' is longer than 7 days, the most a presigned URL allows`, `modelrepo ${USAGE}`);
@@ -39,4 +38,4 @@ examples:
       ctx.out.note(`valid until ${expires.toISOString()}`);
     });
   },
-};
+});

@@ -2,19 +2,18 @@
 // compare-and-swap. --expect names what the tag must point at now (link text or resolved form); `none`
 // means it must not exist yet. If someone else moved it in between: exit 4 and nothing changes.
 import { parseRef } from '../../core/refs';
-import type { CommandSpec, FlagValues } from '../command';
-import { stringFlag } from '../command';
-import { chainText, tagJson, warningOf } from '../describe';
+import { defineCommand } from '../command';
+import { tagJson, taggedLine, warningOf } from '../describe';
 import { withSession } from '../session';
 
 /** --expect: undefined = whatever is there now, null = must not exist, else the expected target. */
-export function expectFlag(flags: FlagValues): string | null | undefined {
-  const e = stringFlag(flags, 'expect');
+export function expectFlag(flags: { readonly expect?: string }): string | null | undefined {
+  const e = flags.expect;
   if (e === undefined) return undefined;
   return e === 'none' ? null : e.replace(/^[@:]/, '');
 }
 
-export const tagCommand: CommandSpec = {
+export const tagCommand = defineCommand({
   name: 'tag',
   summary: 'create or move a tag (compare-and-swap)',
   usage: 'tag <repo>/<model>:<tag> <target> [--expect <old target> | --expect none]',
@@ -37,10 +36,10 @@ examples:
     await withSession(ref.repo, ctx.global, async (s) => {
       const info = await s.repo.setTag(ref.model, tag, target, expect === undefined ? {} : { expect });
       ctx.out.data({ repository: s.where, model: ref.model, tag: tagJson(info) });
-      ctx.out.text(`Tagged ${ref.model}:${tag}: ${info.resolved ? chainText(info.resolved) : `${tag} -> ${info.target}`}`);
+      ctx.out.text(taggedLine(ref.model, tag, info));
       // The move landed; only its history record is missing: say so, and still succeed.
       const warning = warningOf(info);
       if (warning) ctx.out.warn(`warning: ${warning}`);
     });
   },
-};
+});

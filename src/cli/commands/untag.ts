@@ -1,12 +1,12 @@
 // `modelrepo untag <repo>/<model>:<tag> [--expect <target>]`: delete a tag (recorded in its history).
 import { parseRef } from '../../core/refs';
-import type { CommandSpec } from '../command';
+import { defineCommand } from '../command';
 import { warningOf } from '../describe';
 import { UsageError } from '../exitCodes';
 import { withSession } from '../session';
 import { expectFlag } from './tag';
 
-export const untagCommand: CommandSpec = {
+export const untagCommand = defineCommand({
   name: 'untag',
   summary: 'delete a tag',
   usage: 'untag <repo>/<model>:<tag> [--expect <target>]',
@@ -33,4 +33,4 @@ examples:
       if (warning) ctx.out.warn(`warning: ${warning}`);
     });
   },
-};
+});

@@ -7,14 +7,13 @@ import { validateName, todayVersion } from '../../core/names';
 import { localTotal } from '../../core/repo/localFiles';
 import { parseRef } from '../../core/refs';
 import type { FileProgress } from '../../core/types';
-import type { CommandSpec } from '../command';
-import { stringFlag } from '../command';
-import { chainText, warningOf } from '../describe';
+import { defineCommand } from '../command';
+import { newTagJson, taggedLine, warningOf } from '../describe';
 import { formatBytes, formatDuration, table } from '../format';
-import { ProgressLine } from '../progress';
+import { FileTotals, ProgressLine } from '../progress';
 import { withSession } from '../session';
 
-export const uploadCommand: CommandSpec = {
+export const uploadCommand = defineCommand({
   name: 'upload',
   summary: 'upload files or folders as a new version',
   usage: 'upload <repo>/<model>[@<version>] <files or folders...> [--tag <tag>] [--follow-symlinks]',
@@ -36,7 +35,7 @@ examples:
   async run(ctx) {
     const ref = parseRef(ctx.args[0], { tag: 'forbidden', version: 'allowed', file: false });
     const version = ref.version ?? todayVersion();
-    const tag = stringFlag(ctx.flags, 'tag');
+    const tag = ctx.flags.tag;
     if (tag !== undefined) validateName('tag', tag);
     const paths = ctx.args.slice(1);
     const what = `${ref.model}@${version}`;
@@ -45,17 +44,11 @@ examples:
 
     await withSession(ref.repo, ctx.global, async (s) => {
       const progress = new ProgressLine({ verb: 'uploading', total: local.bytes, enabled: !ctx.global.quiet });
-      const perFile = new Map<string, FileProgress>();
+      const totals = new FileTotals();
       const started = Date.now();
       const onProgress = (p: FileProgress): void => {
-        perFile.set(p.file, p);
-        let done = 0;
-        let moved = 0;
-        for (const f of perFile.values()) {
-          done += f.stored;
-          moved += Math.max(0, f.stored - f.resumed);
-        }
-        const label = local.files > 1 ? `${what} (${perFile.size}/${local.files}) ${p.file}` : `${what} ${p.file}`;
+        const { done, moved } = totals.add(p);
+        const label = local.files > 1 ? `${what} (${totals.count}/${local.files}) ${p.file}` : `${what} ${p.file}`;
         progress.update(done, moved, label);
       };
       let manifest;
@@ -68,7 +61,7 @@ examples:
         progress.finish();
       }
       const seconds = (Date.now() - started) / 1000;
-      const resumed = [...perFile.values()].reduce((n, f) => n + f.resumed, 0);
+      const resumed = totals.resumed;
       const bytes = manifest.files.reduce((n, f) => n + f.size, 0);
       const sent = Math.max(0, bytes - resumed);
       let tagged;
@@ -77,14 +70,14 @@ examples:
       ctx.out.data({
         repository: s.where, model: ref.model, version, files: manifest.files, bytes, resumedBytes: resumed,
         seconds: Math.round(seconds * 1000) / 1000,
-        ...(tagged ? { tag: { name: tag, target: tagged.target, chain: tagged.resolved?.chain ?? null, ...(warningOf(tagged) ? { warning: warningOf(tagged) } : {}) } } : {}),
+        ...(tagged && tag !== undefined ? { tag: newTagJson(tag, tagged) } : {}),
       });
       const rate = seconds > 0 ? ` (${(sent / 1048576 / seconds).toFixed(1)} MiB/s)` : '';
       ctx.out.text(`Uploaded ${what} to ${s.where}: ${manifest.files.length} file${manifest.files.length === 1 ? '' : 's'}, ${formatBytes(bytes)} in ${formatDuration(seconds)}${rate}`);
       ctx.out.text(table(manifest.files.map((f) => [f.name, formatBytes(f.size), `sha256:${f.sha256}`]), '  '));
       if (resumed > 0) ctx.out.text(`Resumed ${formatBytes(resumed)} (${resumed} bytes) already stored by an earlier, interrupted upload.`);
-      if (tagged) ctx.out.text(`Tagged ${ref.model}:${tag}: ${tagged.resolved ? chainText(tagged.resolved) : `${tag} -> ${tagged.target}`}`);
+      if (tagged && tag !== undefined) ctx.out.text(taggedLine(ref.model, tag, tagged));
       if (warningOf(tagged)) ctx.out.warn(`warning: ${warningOf(tagged)}`);
     });
   },
-};
+});

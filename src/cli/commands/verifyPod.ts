@@ -7,14 +7,13 @@ import { RepoError } from '../../core/errors';
 import { verifyPod } from '../../core/kube/verifyPod';
 import type { FileRecord } from '../../core/kube/verifyPod';
 import { parseRef } from '../../core/refs';
-import type { CommandSpec } from '../command';
-import { stringFlag } from '../command';
+import { defineCommand } from '../command';
 import { UsageError } from '../exitCodes';
 import { withSession } from '../session';
 
 const USAGE = 'verify-pod <pod> [--namespace N] [--context C] [--kubeconfig F] [--exec-timeout S] [--no-repository]';
 
-export const verifyPodCommand: CommandSpec = {
+export const verifyPodCommand = defineCommand({
   name: 'verify-pod',
   summary: "check inside a running pod that its model file matches the repository's record and the server is healthy",
   usage: USAGE,
@@ -39,8 +38,7 @@ examples:
   args: { min: 1, max: 1 },
   async run(ctx) {
     const usage = `modelrepo ${USAGE}`;
-    const opt = (name: string): string | undefined => stringFlag(ctx.flags, name);
-    const execText = opt('exec-timeout');
+    const { namespace, context, kubeconfig, 'exec-timeout': execText } = ctx.flags;
     if (execText !== undefined && !/^\d+$/.test(execText)) throw new UsageError(`--exec-timeout '${execText}' is not a number of seconds`, usage);
     const record = async (p: { model: string; version: string; file: string; ref?: string }): Promise<FileRecord | undefined> => {
       if (ctx.flags['no-repository'] === true || !p.ref) return undefined;
@@ -58,9 +56,9 @@ examples:
       });
     };
     const r = await verifyPod(ctx.args[0], {
-      ...(opt('namespace') !== undefined ? { namespace: opt('namespace') } : {}),
-      ...(opt('context') !== undefined ? { context: opt('context') } : {}),
-      ...(opt('kubeconfig') !== undefined ? { kubeconfig: opt('kubeconfig') } : {}),
+      ...(namespace !== undefined ? { namespace } : {}),
+      ...(context !== undefined ? { context } : {}),
+      ...(kubeconfig !== undefined ? { kubeconfig } : {}),
       ...(execText !== undefined ? { execTimeoutMs: Number(execText) * 1000 } : {}),
       signal: ctx.signal, timeouts: ctx.global.timeouts, record,
     });
@@ -76,4 +74,4 @@ examples:
     }
     ctx.out.data(result);
   },
-};
+});

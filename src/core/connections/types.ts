@@ -9,16 +9,14 @@ export interface S3Credentials {
   readonly sessionToken?: string;
 }
 
-export interface S3ConnectionConfig {
+/** What an S3 connection is before a bucket is chosen: enough to list its buckets. */
+export interface S3EndpointConfig {
   readonly kind: 's3';
   /** e.g. http://127.0.0.1:7480 or https://minio.example.com; undefined = AWS. */
   readonly endpoint?: string;
   readonly region?: string;
   /** Path-style addressing (MinIO, Ceph); default true when an endpoint is set. */
   readonly forcePathStyle?: boolean;
-  readonly bucket: string;
-  /** Repository root inside the bucket, without leading or trailing '/'. */
-  readonly prefix?: string;
   /** Explicit keys; when absent the AWS default chain (env, profile) is used. */
   readonly credentials?: S3Credentials;
   /** AWS profile name for the default chain. */
@@ -32,6 +30,12 @@ export interface S3ConnectionConfig {
   readonly clusterEndpoint?: string;
   /** Reached through a port-forward to a Service of a cluster; `endpoint` is then set when it opens. */
   readonly viaCluster?: ClusterRoute;
+}
+
+export interface S3ConnectionConfig extends S3EndpointConfig {
+  readonly bucket: string;
+  /** Repository root inside the bucket, without leading or trailing '/'. */
+  readonly prefix?: string;
 }
 
 /** A Service of the kubeconfig's cluster that serves S3, and the Secret holding its keys. */
@@ -55,3 +59,6 @@ export interface FsConnectionConfig {
 }
 
 export type ConnectionConfig = S3ConnectionConfig | FsConnectionConfig;
+
+/** A connection before a bucket is chosen (a backend without buckets: the connection itself). */
+export type EndpointConfig = S3EndpointConfig | FsConnectionConfig;

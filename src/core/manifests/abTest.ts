@@ -10,6 +10,7 @@ import type { ManifestInput } from './manifestInput';
 import { credentialsSecret } from './podParts';
 import { manifestSettings } from './settings';
 import { buildDeployment, buildService, SERVICE_LABEL, withLabels } from './workloads';
+import { isS3Pull } from '../backends/podAccess';
 
 export interface AbArm {
   /** The arm's name, a DNS label: `stable`, `canary`. */
@@ -47,7 +48,7 @@ export function buildAbManifests(arms: readonly AbArm[], opts: AbOptions = {}): 
   const namespaces = new Set(settings.map((s) => s.namespace ?? ''));
   if (namespaces.size > 1) throw new RepoError('Config', action, base, 'both arms must be in one namespace: a Service selects pods of its own namespace');
   const secrets = new Map<string, Secret>();
-  for (const s of settings) if (s.input.location.kind === 's3' && !secrets.has(s.secretName)) secrets.set(s.secretName, credentialsSecret(s));
+  for (const s of settings) if (isS3Pull(s.input.location) && !secrets.has(s.secretName)) secrets.set(s.secretName, credentialsSecret(s));
   const summary = arms.map((a) => `${a.track}: ${a.replicas} (${share(a.replicas)})`).join(', ');
   const service = buildService(withLabels(settings[0], { 'app.kubernetes.io/instance': base }), base, { [`${ANNOTATION_PREFIX}ab`]: summary });
   delete (service.metadata!.labels as Record<string, string>)[TRACK_LABEL];

@@ -11,6 +11,7 @@ import type { ManifestInput } from './manifestInput';
 import { credentialsSecret } from './podParts';
 import { manifestSettings } from './settings';
 import { buildPod, deploymentWithService } from './workloads';
+import { isS3Pull } from '../backends/podAccess';
 
 /** Everything buildManifests() can return. */
 export type ManifestObject = Secret | Pod | Deployment | Service | ServiceAccount | InferenceService;
@@ -19,11 +20,11 @@ export type ManifestObject = Secret | Pod | Deployment | Service | ServiceAccoun
 export function buildManifests(input: ManifestInput): ManifestObject[] {
   const s = manifestSettings(input);
   if (s.kind === 'kserve') return buildKServe(s);
-  const secret = s.input.location.kind === 's3' ? [credentialsSecret(s)] : [];
+  const secret = isS3Pull(s.input.location) ? [credentialsSecret(s)] : [];
   return s.kind === 'deployment' ? [...secret, ...deploymentWithService(s)] : [...secret, buildPod(s)];
 }
 
 /** True when the Secret carries placeholder values that must be replaced before applying. */
 export function usesPlaceholderCredentials(input: ManifestInput): boolean {
-  return input.location.kind === 's3' && !input.credentials;
+  return isS3Pull(input.location) && !input.credentials;
 }

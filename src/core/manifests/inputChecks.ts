@@ -7,6 +7,7 @@ import type { ManifestInput, ModelMode, RuntimeName, WorkloadKind } from './mani
 import { FORMATS, formatOf } from './runtimes/runtime';
 import type { Runtime } from './runtimes/runtime';
 import { runtimeNamed, runtimesReading } from './runtimes/runtimeTable';
+import { isS3Pull, isNfsMount } from '../backends/podAccess';
 
 const SHARD = /-0*1-of-\d+\.gguf$/i;
 const ACTION = 'build a manifest for';
@@ -67,7 +68,7 @@ export function checkVariant(input: ManifestInput, v: VariantChoice): void {
   checkFormats(input, rt, v.modelFile, fail);
   const own = rt.check?.(input, v.modelFile);
   if (own) fail(own);
-  if (v.kind === 'kserve' && input.location.kind !== 's3') {
+  if (v.kind === 'kserve' && !isS3Pull(input.location)) {
     fail("KServe's storage initializer reads from S3 here: a folder repository cannot back an InferenceService");
   }
   if (v.mode === 'follow') checkFollow(input, v, rt, fail);
@@ -106,7 +107,7 @@ function checkFollow(input: ManifestInput, v: VariantChoice, rt: Runtime, fail: 
   if (!v.tag) fail('following needs a tag reference (model:tag), not a version');
   if (SHARD.test(v.modelFile)) fail(`${v.modelFile} is a split GGUF: following a tag serves one file; use the pinned mode`);
   const chain = input.chain ?? [];
-  if (input.location.kind === 'nfs' && !(chain.length > 1 && chain[chain.length - 1].includes('/'))) {
+  if (isNfsMount(input.location) && !(chain.length > 1 && chain[chain.length - 1].includes('/'))) {
     fail(`on a folder repository the server opens the tag's symlink itself, so '${v.tag}' must point at one file, not a whole version`);
   }
   if (v.modelPrefix === undefined) {

@@ -15,6 +15,7 @@ import { credentialsSecret, objectMeta, podSecurityContext } from './podParts';
 import { GPU_TOLERATION } from './podSpec';
 import type { KServeStorage } from './runtimes/runtime';
 import { runtimeOf } from './settings';
+import { isS3Pull } from '../backends/podAccess';
 
 export const KSERVE_MODELS_DIR = '/mnt/models';
 
@@ -48,7 +49,7 @@ export interface InferenceService {
 
 function s3Of(s: ManifestSettings) {
   const loc = s.input.location;
-  if (loc.kind !== 's3') throw new RepoError('Config', 'build a KServe manifest for', s.input.model, 'the model is not stored on S3');
+  if (!isS3Pull(loc)) throw new RepoError('Config', 'build a KServe manifest for', s.input.model, 'the model is not stored on S3');
   return loc;
 }
 

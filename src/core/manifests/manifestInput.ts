@@ -4,9 +4,10 @@
 // labels, annotations, resources, runtime, pinned or follow mode), and each builder (Pod, Deployment,
 // A/B, KServe) reads only ManifestSettings, so variants share one set of names and one way of fetching
 // the model. The runtimes are described in runtimes/ (one file each, listed in runtimes/runtimeTable.ts).
-import { checkPodEndpoint, clusterEndpointFor } from '../connections/clusterEndpoint';
+import { backendOf } from '../backends/index';
+import { isS3Pull } from '../backends/podAccess';
+import { checkPodEndpoint } from '../connections/clusterEndpoint';
 import type { ConnectionConfig, S3Credentials } from '../connections/types';
-import { RepoError } from '../errors';
 import type { ResolvedRef } from '../types';
 import type { NodeCacheChoice, NodeCacheSettings } from './nodeCache';
 import type { RuntimeName } from './runtimes/runtimeTable';
@@ -59,7 +60,7 @@ export interface ManifestInput {
   readonly chain?: readonly string[];
   /** The reference as the user wrote it (`localai/models/llama-3-8b:latest`). */
   readonly ref?: string;
-  readonly location: S3Location | NfsLocation;
+  readonly location: PodLocation;
   readonly namespace?: string;
   /** Base name of the objects; default: derived from the model name. */
   readonly name?: string;
@@ -93,6 +94,9 @@ export interface ManifestInput {
   /** Fetch through the per-node cache (nodeCache.ts) instead of into the pod's emptyDir. */
   readonly nodeCache?: NodeCacheChoice;
 }
+
+/** How pods reach the files: through the S3 API, or an NFS mount. */
+export type PodLocation = S3Location | NfsLocation;
 
 export type WorkloadKind = 'pod' | 'deployment' | 'kserve';
 export type ModelMode = 'pinned' | 'follow';
@@ -146,24 +150,8 @@ export type ManifestOptions = Pick<ManifestInput,
  *  a connection becomes pod settings (a hand-built ManifestInput is taken as given). */
 export function manifestInputFor(resolved: ResolvedRef, cfg: ConnectionConfig, opts: ManifestOptions = {}): ManifestInput {
   const object = `${resolved.model}@${resolved.version}`;
-  let location: S3Location | NfsLocation;
-  let root: string;
-  if (cfg.kind === 's3') {
-    const endpoint = clusterEndpointFor(cfg);
-    checkPodEndpoint(endpoint, opts.ref ?? `${resolved.model}:${resolved.chain[0] ?? resolved.version}`);
-    location = {
-      kind: 's3', endpoint, region: cfg.region, bucket: cfg.bucket,
-      pathStyle: cfg.forcePathStyle ?? endpoint !== undefined, prefix: cfg.prefix ?? '',
-    };
-    root = cfg.prefix ? `${cfg.prefix.replace(/^\/+|\/+$/g, '')}/` : '';
-  } else {
-    if (!cfg.nfs) {
-      throw new RepoError('Config', 'build a manifest for', object,
-        `the folder repository ${cfg.path} has no NFS server and export set, so a pod cannot reach it`);
-    }
-    location = { kind: 'nfs', server: cfg.nfs.server, path: cfg.nfs.path };
-    root = '';
-  }
+  const { location, root } = backendOf(cfg).podLocation(cfg, object);
+  if (isS3Pull(location)) checkPodEndpoint(location.endpoint, opts.ref ?? `${resolved.model}:${resolved.chain[0] ?? resolved.version}`);
   const artifacts = resolved.artifacts.map((a) => ({
     file: a.name, size: a.size, sha256: a.sha256, path: `${root}${a.key}`,
   }));

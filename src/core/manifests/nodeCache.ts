@@ -12,6 +12,7 @@ import { DEFAULT_HIGH_BYTES, DEFAULT_LEASE_MINUTES, leaseLoop, NODE_CACHE_DIR } 
 import type { NodeCacheScript } from './nodeCacheScript';
 import { MODELS_VOLUME } from './podParts';
 import type { Runtime } from './runtimes/runtime';
+import { isS3Pull } from '../backends/podAccess';
 
 export const DEFAULT_NODE_CACHE_PATH = '/var/lib/modelrepo/cache';
 export const NODE_CACHE_VOLUME = 'node-cache';
@@ -47,7 +48,7 @@ export function nodeCacheSettings(input: ManifestInput, rt: Runtime, kind: strin
   if (!c) return undefined;
   const object = `${input.model}@${input.version}`;
   const fail = (reason: string): never => { throw new RepoError('Config', ACTION, object, reason); };
-  if (input.location.kind !== 's3') fail('the node cache holds files copied from S3; a folder repository is mounted over NFS already');
+  if (!isS3Pull(input.location)) fail('the node cache holds files copied from S3; a folder repository is mounted over NFS already');
   if (kind === 'kserve') fail("KServe has its own node cache (LocalModelCache): use --kind pod or deployment");
   if (rt.fromS3 !== 'copy') fail(`${rt.server} reads S3 itself, so there is no copy to cache: choose a runtime that reads a local file`);
   const missing = input.artifacts.filter((a) => a.sha256 === undefined).map((a) => a.file);

@@ -9,6 +9,7 @@ import { copyScript } from './initScript';
 import { MODELS_DIR, PLACEHOLDER } from './manifestInput';
 import { cacheMount, cacheScriptInput, podNameEnv } from './nodeCache';
 import type { ManifestSettings } from './manifestInput';
+import { isS3Pull, isNfsMount } from '../backends/podAccess';
 
 export const MODELS_VOLUME = 'models';
 export const TMP_VOLUME = 'tmp';
@@ -72,7 +73,7 @@ export function keyEnv(s: ManifestSettings): EnvVar[] {
 /** The init container that copies the artifacts from S3 into the models emptyDir and checks them. */
 export function copyContainer(s: ManifestSettings): Container {
   const loc = s.input.location;
-  if (loc.kind !== 's3') throw new RepoError('Config', 'build the copy container for', s.input.model, 'the model is not stored on S3');
+  if (!isS3Pull(loc)) throw new RepoError('Config', 'build the copy container for', s.input.model, 'the model is not stored on S3');
   const nodeCache = s.nodeCache ? cacheScriptInput(s.nodeCache) : undefined;
   const source = { endpoint: loc.endpoint, region: loc.region, pathStyle: loc.pathStyle, bucket: loc.bucket, nodeCache };
   const script = s.mode === 'follow'
@@ -100,7 +101,7 @@ const trimSlashes = (p: string): string => p.replace(/^\/+|\/+$/g, '');
 /** NFS: the version folder (pinned) or the model folder, whose tags/ symlinks the server opens (follow). */
 export function modelMount(s: ManifestSettings): VolumeMount {
   const mount: VolumeMount = { name: MODELS_VOLUME, mountPath: MODELS_DIR, readOnly: true };
-  if (s.input.location.kind === 'nfs') {
+  if (isNfsMount(s.input.location)) {
     const dir = trimSlashes(s.mode === 'follow' ? s.modelPrefix ?? '' : s.versionPrefix);
     if (dir) mount.subPath = dir;
   }

@@ -8,13 +8,14 @@ import { cacheMount, leaseSidecar, nodeCacheVolume } from './nodeCache';
 import { containerSecurityContext, copyContainer, MODELS_VOLUME, podSecurityContext, TMP_VOLUME } from './podParts';
 import type { Runtime } from './runtimes/runtime';
 import { runtimeOf } from './settings';
+import { isS3Pull, isNfsMount } from '../backends/podAccess';
 
 // GPU nodes are commonly tainted so that only pods asking for GPUs land there.
 export const GPU_TOLERATION: Toleration = { key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' };
 
 /** The init container copies the model from S3 (the runtime does not read S3 itself). */
 export function copiesModel(s: ManifestSettings, rt: Runtime = runtimeOf(s)): boolean {
-  return s.input.location.kind === 's3' && rt.fromS3 === 'copy';
+  return isS3Pull(s.input.location) && rt.fromS3 === 'copy';
 }
 
 export function podSpec(s: ManifestSettings): PodSpec {
@@ -37,7 +38,7 @@ export function modelVolumes(s: ManifestSettings, rt: Runtime = runtimeOf(s)): V
   const loc = s.input.location;
   const own = rt.volumes(s);
   const volumes: Volume[] = [];
-  if (loc.kind === 'nfs') volumes.push({ name: MODELS_VOLUME, nfs: { server: loc.server, path: loc.path, readOnly: true } });
+  if (isNfsMount(loc)) volumes.push({ name: MODELS_VOLUME, nfs: { server: loc.server, path: loc.path, readOnly: true } });
   if (copiesModel(s, rt)) {
     // Room for the files plus 5 % and 256 MiB for aws-cli's temporary part files; following a tag, room for
     // a bigger file than today's (the previous version is removed before the next one is copied). With the

@@ -17,6 +17,35 @@ import { manifestSettings } from './settings';
 export const PAUSE_IMAGE = 'registry.k8s.io/pause:3.10';
 export const PREFETCH_COMPONENT = 'prefetch';
 
+/** The DaemonSet's name (also its app.kubernetes.io/name label) for the objects' base name. */
+export function prefetchName(base: string): string {
+  return `${dnsLabel(base, 54).replace(/-+$/, '')}-prefetch`;
+}
+
+/** The labels that pick the pre-pull DaemonSets modelrepo made: of one base name, or of every model. */
+export function prefetchSelector(base?: string): string {
+  return [`app.kubernetes.io/component=${PREFETCH_COMPONENT}`, 'app.kubernetes.io/managed-by=modelrepo',
+    ...(base !== undefined ? [`app.kubernetes.io/name=${prefetchName(base)}`] : [])].join(',');
+}
+
+/** `k=v,k2=v2` (commas or repeated): the node labels a pre-pull selects; undefined when malformed. */
+export function parseNodeSelector(items: readonly string[]): Record<string, string> | undefined {
+  const out: Record<string, string> = {};
+  for (const i of items.flatMap((x) => x.split(',')).map((x) => x.trim()).filter(Boolean)) {
+    const m = /^([A-Za-z0-9][-A-Za-z0-9_./]*)=([-A-Za-z0-9_.]*)$/.exec(i);
+    if (!m) return undefined;
+    out[m[1]] = m[2];
+  }
+  return out;
+}
+
+/** `key=value:Effect`, `key:Effect` (operator Exists) or `key` (any effect); undefined when malformed. */
+export function parseToleration(text: string): Toleration | undefined {
+  const m = /^([A-Za-z0-9][-A-Za-z0-9_./]*)(?:=([-A-Za-z0-9_.]*))?(?::(NoSchedule|PreferNoSchedule|NoExecute))?$/.exec(text.trim());
+  if (!m) return undefined;
+  return { key: m[1], operator: m[2] !== undefined ? 'Equal' : 'Exists', ...(m[2] !== undefined ? { value: m[2] } : {}), ...(m[3] ? { effect: m[3] } : {}) };
+}
+
 export interface PrefetchOptions {
   readonly nodeSelector?: Readonly<Record<string, string>>;
   readonly tolerations?: readonly Toleration[];
@@ -34,7 +63,7 @@ export function prefetchSettings(input: ManifestInput): ManifestSettings {
 /** The Secret and the DaemonSet that fill every selected node's cache with the files of `input`. */
 export function buildPrefetch(input: ManifestInput, opts: PrefetchOptions = {}): [Secret, DaemonSet] {
   const s = prefetchSettings(input);
-  const name = `${dnsLabel(s.name, 54).replace(/-+$/, '')}-prefetch`;
+  const name = prefetchName(s.name);
   const labels = { ...s.labels, 'app.kubernetes.io/name': name, 'app.kubernetes.io/instance': name, 'app.kubernetes.io/component': PREFETCH_COMPONENT };
   const selector = { 'app.kubernetes.io/name': name, 'app.kubernetes.io/component': PREFETCH_COMPONENT };
   const fetch = copyContainer(s);

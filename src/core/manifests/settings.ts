@@ -10,6 +10,7 @@ import type { ManifestArtifact, ManifestInput, ManifestSettings, NfsLocation, S3
 import { formatOf } from './runtimes/runtime';
 import type { Runtime } from './runtimes/runtime';
 import { RUNTIMES, runtimeNamed, runtimesServing } from './runtimes/runtimeTable';
+import { isS3Pull } from '../backends/podAccess';
 
 export function manifestSettings(input: ManifestInput): ManifestSettings {
   checkInput(input);
@@ -107,7 +108,7 @@ function prefixes(input: ManifestInput, main: ManifestArtifact): { versionPrefix
   if (versionPrefix !== tail && !versionPrefix.endsWith(`/${tail}`)) return { versionPrefix };
   const derived = versionPrefix.slice(0, versionPrefix.length - `${input.version}/`.length);
   const loc = input.location;
-  if (loc.kind === 's3' && loc.prefix !== undefined) {
+  if (isS3Pull(loc) && loc.prefix !== undefined) {
     const root = loc.prefix.replace(/^\/+|\/+$/g, '');
     const fromRoot = `${root ? `${root}/` : ''}${input.model}/`;
     if (fromRoot !== derived) {
@@ -119,7 +120,7 @@ function prefixes(input: ManifestInput, main: ManifestArtifact): { versionPrefix
 }
 
 function sourceUri(location: S3Location | NfsLocation, a: ManifestArtifact): string {
-  return location.kind === 's3'
+  return isS3Pull(location)
     ? `s3://${location.bucket}/${a.path}`
     : `nfs://${location.server}${location.path.replace(/\/+$/, '')}/${a.path}`;
 }

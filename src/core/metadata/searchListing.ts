@@ -4,6 +4,7 @@
 // still pending), else one delimited listing of `<model>/` plus one per version looked at. Version records are not read: search only
 // reads headers, never hands out bytes, so the checks a download needs (record sizes, checksums) are
 // left to `info`, `download` and the tree. Names pass the name rule here, as everywhere.
+import { backendOf } from '../backends/index';
 import { META_DIR, PENDING_MARKER, TAGS_DIR, VERSION_MANIFEST, modelPrefix, versionPrefix } from '../layout';
 import { compareVersions, isHiddenName, nameProblem } from '../names';
 import { judgeContents } from '../repo/contents';
@@ -101,7 +102,7 @@ export async function listTrees(storage: Storage, wanted: ReadonlySet<string>, m
     if (!page.cursor || page.cursor === cursor) return trees;
     cursor = page.cursor;
   }
-  return storage.kind === 's3' ? seenWhole(trees, last) : new Map();
+  return backendOf(storage).sortedListing ? seenWhole(trees, last) : new Map();
 }
 
 /** The trees of models whose keys all sort before `lastKey` (S3 lists in UTF-8 byte order): a listing

@@ -170,6 +170,5 @@ export function createFsStorage(cfg: FsConnectionConfig): Storage {
       await opened.fh.close();
       return pathToFileURL(keyPath(fs.shown, key, 'share')).href;
     },
-    listBuckets: async () => [],
   };
 }

@@ -1,13 +1,30 @@
-// Creating and removing whole buckets: what tests, benchmarks and a "new repository" command need,
-// kept out of the Storage interface (a repository lives inside a bucket, it does not own it).
+// Listing, creating and removing whole buckets: operations of a connection, kept out of the Storage
+// interface (a repository lives inside a bucket, it does not own it). Listing needs no bucket at all.
 import {
   AbortMultipartUploadCommand, CreateBucketCommand, DeleteBucketCommand, DeleteObjectsCommand,
-  ListMultipartUploadsCommand, ListObjectsV2Command,
+  ListBucketsCommand, ListMultipartUploadsCommand, ListObjectsV2Command,
 } from '@aws-sdk/client-s3';
-import type { S3ConnectionConfig } from '../connections/types';
-import { createS3Context } from './s3Client';
+import { RepoError } from '../errors';
+import type { S3ConnectionConfig, S3EndpointConfig } from '../connections/types';
+import { createS3Clients, createS3Context } from './s3Client';
 import type { S3ClientOptions } from './s3Client';
 import { toRepoError } from './s3Errors';
+
+/** The buckets the connection's keys can see, sorted. */
+export async function listBuckets(cfg: S3EndpointConfig, signal?: AbortSignal, opts: S3ClientOptions = {}): Promise<string[]> {
+  const label = cfg.endpoint ?? 'AWS S3';
+  const clients = createS3Clients(cfg, label, opts);
+  try {
+    const out = await clients.client.send(new ListBucketsCommand({}), { abortSignal: signal });
+    return (out.Buckets ?? []).flatMap((b) => (b.Name ? [b.Name] : [])).sort();
+  } catch (e) {
+    if (signal?.aborted) throw new RepoError('Aborted', 'list buckets of', clients.endpointLabel, 'cancelled', { cause: e });
+    throw toRepoError(e, 'list buckets of', clients.endpointLabel, clients.endpointLabel);
+  } finally {
+    clients.client.destroy();
+    clients.casClient.destroy();
+  }
+}
 
 /** Creates cfg.bucket; an existing bucket owned by the same keys is fine. */
 export async function createBucket(cfg: S3ConnectionConfig, opts: S3ClientOptions = {}): Promise<void> {

@@ -6,7 +6,7 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@aws-sdk/types';
 import { registerSecret, RepoError } from '../errors';
-import type { S3ConnectionConfig } from '../connections/types';
+import type { S3ConnectionConfig, S3EndpointConfig } from '../connections/types';
 import { resolveTimeouts } from '../timeouts';
 import type { Timeouts } from '../timeouts';
 import { DeadlineHttpHandler } from './s3Http';
@@ -62,7 +62,7 @@ function watched(provider: AwsCredentialIdentityProvider): AwsCredentialIdentity
   };
 }
 
-function credentialsFor(cfg: S3ConnectionConfig): AwsCredentialIdentity | AwsCredentialIdentityProvider {
+function credentialsFor(cfg: S3EndpointConfig): AwsCredentialIdentity | AwsCredentialIdentityProvider {
   if (cfg.credentials) {
     registerSecret(cfg.credentials.secretAccessKey);
     registerSecret(cfg.credentials.sessionToken);
@@ -92,26 +92,29 @@ function unsignedLargeBodies(client: S3Client): void {
   }, { step: 'build', name: 'modelrepoUnsignedPayload' });
 }
 
-export function createS3Context(cfg: S3ConnectionConfig, opts: S3ClientOptions = {}): S3Context {
-  if (!cfg.bucket) throw new RepoError('Config', 'open', 's3://', 'no bucket given');
+/** The clients of one endpoint, before any bucket: what listing the buckets needs. */
+export type S3Clients = Pick<S3Context, 'client' | 'casClient' | 'endpointLabel' | 'endpointUrl' | 'timeouts'>;
+
+/** `object` names what is opened in errors (`s3://models`, or the endpoint when no bucket is chosen). */
+export function createS3Clients(cfg: S3EndpointConfig, object: string, opts: S3ClientOptions = {}): S3Clients {
   let endpoint: URL | undefined;
   if (cfg.endpoint) {
     try {
       endpoint = new URL(cfg.endpoint);
     } catch {
-      throw new RepoError('Config', 'open', `s3://${cfg.bucket}`, `the endpoint "${cfg.endpoint}" is not a URL`);
+      throw new RepoError('Config', 'open', object, `the endpoint "${cfg.endpoint}" is not a URL`);
     }
     if (endpoint.username || endpoint.password) {
       registerSecret(decodeURIComponent(endpoint.password));
-      throw new RepoError('Config', 'open', `s3://${cfg.bucket}`, 'the endpoint URL must not carry keys');
+      throw new RepoError('Config', 'open', object, 'the endpoint URL must not carry keys');
     }
   }
   if (endpoint && endpoint.protocol !== 'http:' && endpoint.protocol !== 'https:') {
-    throw new RepoError('Config', 'open', `s3://${cfg.bucket}`, `the endpoint "${cfg.endpoint}" must start with http:// or https://`);
+    throw new RepoError('Config', 'open', object, `the endpoint "${cfg.endpoint}" must start with http:// or https://`);
   }
   const https = endpoint ? endpoint.protocol === 'https:' : true;
   const timeouts = resolveTimeouts({ ...cfg.timeouts, ...(opts.connectionTimeoutMs ? { connectMs: opts.connectionTimeoutMs } : {}) });
-  const requestHandler = new DeadlineHttpHandler(createAgent(https, caBundlePath(cfg.caBundle), `s3://${cfg.bucket}`), timeouts);
+  const requestHandler = new DeadlineHttpHandler(createAgent(https, caBundlePath(cfg.caBundle), object), timeouts);
   const common = {
     region: cfg.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1',
     endpoint: endpoint ? endpoint.toString().replace(/\/$/, '') : undefined,
@@ -128,16 +131,18 @@ export function createS3Context(cfg: S3ConnectionConfig, opts: S3ClientOptions =
   const client = new S3Client({ ...common, maxAttempts: opts.maxAttempts ?? 3 });
   const casClient = new S3Client({ ...common, maxAttempts: 1 });
   unsignedLargeBodies(client);
+  return { client, casClient, endpointLabel: endpoint ? endpoint.origin : 'AWS S3', endpointUrl: endpoint, timeouts };
+}
+
+export function createS3Context(cfg: S3ConnectionConfig, opts: S3ClientOptions = {}): S3Context {
+  if (!cfg.bucket) throw new RepoError('Config', 'open', 's3://', 'no bucket given');
+  const clients = createS3Clients(cfg, `s3://${cfg.bucket}`, opts);
   const rootPrefix = normalizePrefix(cfg.prefix);
   return {
-    client,
-    casClient,
+    ...clients,
     bucket: cfg.bucket,
     rootPrefix,
     root: `s3://${cfg.bucket}${rootPrefix ? `/${rootPrefix.slice(0, -1)}` : ''}`,
-    endpointLabel: endpoint ? endpoint.origin : 'AWS S3',
-    endpointUrl: endpoint,
-    timeouts,
     features: {},
     fullKey: (relative) => rootPrefix + checkKey(relative),
     relativeKey: (full) => (full.startsWith(rootPrefix) ? full.slice(rootPrefix.length) : full),

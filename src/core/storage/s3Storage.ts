@@ -6,7 +6,7 @@
 // Unsafe before any request (s3Keys.ts), and every request keeps the connection's deadlines (s3Http.ts).
 import { Readable } from 'node:stream';
 import {
-  DeleteObjectsCommand, GetObjectCommand, HeadObjectCommand, ListBucketsCommand, PutObjectCommand,
+  DeleteObjectsCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand,
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { RepoError } from '../errors';
@@ -218,15 +218,6 @@ export function createS3Storage(cfg: S3ConnectionConfig, options: S3StorageOptio
         throw fail(e, 'share', key);
       }
     }),
-
-    async listBuckets(signal?: AbortSignal): Promise<string[]> {
-      try {
-        const out = await client.send(new ListBucketsCommand({}), { abortSignal: signal });
-        return (out.Buckets ?? []).flatMap((b) => (b.Name ? [b.Name] : [])).sort();
-      } catch (e) {
-        throw fail(e, 'list buckets of', ctx.endpointLabel, signal);
-      }
-    },
 
     dispose(): void {
       client.destroy();

@@ -3,6 +3,7 @@
 // folder). The repository logic (repository.ts) is written once against this interface, and the same
 // contract tests run against both backends. Errors thrown are RepoError (errors.ts).
 import type { Readable } from 'node:stream';
+import type { BackendKind } from '../backends/backend';
 
 /** The largest object readText() reads: version records, markers and history entries are far smaller. */
 export const MAX_TEXT_BYTES = 16 * 1024 * 1024;
@@ -110,8 +111,8 @@ export const DOWNLOAD_PARTIAL_SUFFIX = '.modelrepo-download';
 export const DOWNLOAD_SIDECAR_SUFFIX = '.modelrepo-download.json';
 
 export interface Storage {
-  /** 's3' or 'fs'. */
-  readonly kind: 's3' | 'fs';
+  /** Its backend (backends/index.ts). */
+  readonly kind: BackendKind;
   /** Human-readable root, e.g. `s3://models/team-a` or `/srv/models`; never contains secrets. */
   readonly root: string;
 
@@ -160,7 +161,5 @@ export interface Storage {
 
   /** A URL that lets someone download `key` without keys (S3 presigned GET; file:// on a filesystem). */
   shareUrl(key: string, expiresInSeconds: number): Promise<string>;
-  /** Buckets visible to the credentials (S3), or [] for a filesystem. */
-  listBuckets?(signal?: AbortSignal): Promise<string[]>;
   dispose?(): void;
 }

@@ -11,7 +11,7 @@ const COMMAND_IDS = ['refresh', 'addS3Connection', 'addFolderConnection', 'impor
   'removeConnection', 'testConnection', 'upload', 'createTag', 'moveTag', 'deleteTag', 'tagHistory', 'rollbackTag',
   'generateManifest', 'applyManifest', 'applyToCluster', 'abDeployment', 'download', 'copyS3Uri', 'copyPresignedUrl', 'deleteVersion', 'filterModels',
   'loadMore', 'showLog', 'showVersionDetails', 'openModelCard', 'createModelCard', 'searchModels', 'importFromHuggingFace',
-  'setHuggingFaceToken', 'addClusterConnection', 'deployMinio', 'verifyModelInPod', 'prefetchToNodes'];
+  'setHuggingFaceToken', 'addClusterConnection', 'deployMinio', 'verifyModelInPod', 'prefetchToNodes', 'removePrefetch'];
 
 suite('activation', () => {
   test('activates in the extension host; the test API is functions and plain data, no service and no secret storage', async () => {

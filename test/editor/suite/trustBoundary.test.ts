@@ -95,6 +95,10 @@ suite('trust boundary: problems, refusals, tag warnings, deadlines, the log', ()
     }
     assert.ok(menusFor('artifact@fs').includes('modelRepository.download'), 'the other file actions are gone too');
     assert.ok(menusFor('bucket').includes('modelRepository.copyS3Uri'));
+    // the pre-pull copies from S3 into the node caches: offered on S3 tags and versions, its removal on S3 models too
+    for (const ctx of ['tag@s3', 'version@s3', 'version:tagged@s3']) assert.ok(menusFor(ctx).includes('modelRepository.prefetchToNodes'), ctx);
+    for (const ctx of ['model@s3', 'tag@s3']) assert.ok(menusFor(ctx).includes('modelRepository.removePrefetch'), ctx);
+    for (const ctx of ['tag@fs', 'version@fs', 'model@fs', 'artifact@s3']) assert.ok(!menusFor(ctx).includes('modelRepository.prefetchToNodes'), ctx);
   });
 
   test('commands refuse them with an Unsafe error naming the problem', async () => {

@@ -13,6 +13,7 @@ import { cachedModelPath } from '../nodeCache';
 import { MODELS_DIR } from '../manifestInput';
 import type { ManifestInput, ManifestSettings } from '../manifestInput';
 import { containerSecurityContext, SHM_VOLUME, TMP_VOLUME } from '../podParts';
+import { isNfsMount } from '../../backends/podAccess';
 
 export type ModelFormat = 'gguf' | 'safetensors';
 
@@ -121,7 +122,7 @@ export function containerResources(s: ManifestSettings): Container['resources'] 
 /** The file a file runtime opens: the pinned file, the symlink the follow script writes, or the tag's symlink on NFS. */
 export function modelFilePath(s: ManifestSettings): string {
   if (s.mode === 'pinned') return cachedModelPath(s) ?? `${MODELS_DIR}/${s.modelFile}`;
-  return s.input.location.kind === 'nfs' ? `${MODELS_DIR}/tags/${s.tag}` : `${MODELS_DIR}/${CURRENT_MODEL}`;
+  return isNfsMount(s.input.location) ? `${MODELS_DIR}/tags/${s.tag}` : `${MODELS_DIR}/${CURRENT_MODEL}`;
 }
 
 /** A writable /tmp (the root filesystem is read-only) and, for GPU servers, a larger /dev/shm. */

@@ -8,6 +8,7 @@ import type { ManifestSettings } from '../manifestInput';
 import { containerSecurityContext, keyEnv, modelMount } from '../podParts';
 import { containerResources, gpuResources, readiness, scratchVolumes, shmMount, tmpMount } from './runtime';
 import type { Runtime } from './runtime';
+import { isS3Pull } from '../../backends/podAccess';
 
 // A release whose image installs runai-model-streamer[s3] (needed for --load-format runai_streamer).
 export const VLLM_IMAGE = 'vllm/vllm-openai:v0.10.2';
@@ -27,7 +28,7 @@ function container(s: ManifestSettings): Container {
   const env: EnvVar[] = cacheEnv();
   let model = MODELS_DIR;
   const mounts: VolumeMount[] = [tmpMount(), shmMount()];
-  if (loc.kind === 's3') {
+  if (isS3Pull(loc)) {
     model = `s3://${loc.bucket}/${s.versionPrefix}`;
     env.push(...keyEnv(s));
     if (loc.endpoint !== undefined) env.push({ name: 'AWS_ENDPOINT_URL', value: loc.endpoint });
@@ -42,7 +43,7 @@ function container(s: ManifestSettings): Container {
   } else {
     mounts.unshift(modelMount(s));
   }
-  const args = ['serve', model, ...(loc.kind === 's3' ? ['--load-format', 'runai_streamer'] : []),
+  const args = ['serve', model, ...(isS3Pull(loc) ? ['--load-format', 'runai_streamer'] : []),
     '--host', '0.0.0.0', '--port', String(s.port), '--served-model-name', s.input.model];
   if (s.gpus > 1) args.push('--tensor-parallel-size', String(s.gpus));
   return {
