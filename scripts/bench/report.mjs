@@ -1,7 +1,7 @@
 // Writes docs/benchmarks.md (tables with ratios to the best peer, the machine, how to reproduce) and
 // docs/benchmarks-versions.svg (ls time against the number of versions, both axes logarithmic).
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { root } from './common.mjs';
@@ -69,6 +69,21 @@ function chart(points) {
   return out.join('\n');
 }
 
+const NOTES = '## Transfer tuning notes';
+
+// The notes are written by hand (what was tried, what helped): a new report keeps the section of the
+// report it replaces, or of docs/benchmarks.md when it goes elsewhere.
+function notes(dir) {
+  for (const file of [join(dir, 'benchmarks.md'), join(root, 'docs', 'benchmarks.md')]) {
+    if (!existsSync(file)) continue;
+    const text = readFileSync(file, 'utf8');
+    const start = text.indexOf(NOTES);
+    const end = text.indexOf('\n## Reproduce', start);
+    if (start >= 0 && end > start) return text.slice(start, end).trimEnd();
+  }
+  return `${NOTES}\n\n(none yet)`;
+}
+
 export function writeReport({ cliRows, transferRows, tree, versions, layout, m, params, command }) {
   const doc = [
     '# Benchmarks',
@@ -117,21 +132,7 @@ export function writeReport({ cliRows, transferRows, tree, versions, layout, m, 
     '| versions | modelrepo ls | aws s3 ls | ratio |', '|---:|---:|---:|---:|',
     ...versions.map((p) => `| ${p.versions} | ${p.stopped ? 'stopped after ' : ''}${p.modelrepo.toFixed(2)} s | ${p.aws.toFixed(2)} s | ${(p.aws / p.modelrepo).toFixed(2)}x |`),
     '',
-    '## Transfer tuning notes',
-    '',
-    'Measured on the machine above with the core alone (one process per transfer, 1 GiB, load average 15-24,',
-    'so CPU seconds and peak RSS are the figures to trust, not wall time):',
-    '',
-    '- Buffer budget 96 -> 48 MiB per storage, download chunks 16 -> 8 MiB: peak RSS of a download 164-180 ->',
-    '  117-125 MiB, of an upload 164-167 -> 140 MiB; client CPU per GiB unchanged (download 4.6 -> 4.1-4.5 s,',
-    '  upload 3.5 -> 3.8 s, within the noise). Neither depends on the file size: the chunk window and the',
-    '  part buffers are fixed, the part size only grows past 8 MiB above 70 GiB and then fewer parts fit.',
-    '- 4 GiB instead of 1 GiB (core alone): peak RSS upload 140 -> 162 MiB, download 117-125 -> 134 MiB: the',
-    '  growth is the V8 young generation, not buffers. `--max-semi-space-size=2` holds the 4 GiB upload at',
-    '  141 MiB but costs about 40 % more client CPU; not enabled.',
-    '- 3 instead of 4 parallel GETs: no CPU change (4.4 -> 4.5 s); kept 4.',
-    '- Node\'s compile cache (NODE_COMPILE_CACHE) for the CLI bundle: `--help` CPU 0.32 -> 0.27 s, about 1 %',
-    '  of a 1 GiB download; not enabled.',
+    notes(params.outDir ?? join(root, 'docs')),
     '',
     '## Reproduce',
     '',
