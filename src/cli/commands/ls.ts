@@ -1,14 +1,15 @@
 // `modelrepo ls <repo>` lists models; `ls <repo>/<model>` a model's versions, files and tags;
 // `ls <repo>/<model>@<version>` (or :<tag>) the files it stands for.
 // Without ':' or '@' the text may name a repository or a model in its parent (`localai/models/team-a`).
-// Rule: it is a model when the parent holds `<last segment>/tags/`, `<last segment>/.modelrepo/`, or a
-// first subfolder with files in it (a version); otherwise it is a repository. Two small listings decide;
-// when neither reading finds anything, the model does not exist (exit 3).
+// Rule: it is a model when the parent holds `<last segment>/tags/`, `<last segment>/.modelrepo/history/`,
+// or a first subfolder other than `.modelrepo/` with files in it (a version); otherwise it is a
+// repository. A few small listings decide; when none finds anything, the model does not exist (exit 3).
 // Entries the core refuses (an unsafe name, a symlink leaving the repository) or cannot use (a corrupt
 // record) are left out of the listing, named one per line on stderr, and the run exits 9.
 import { isRepoError, RepoError } from '../../core/errors';
 import { formatRepo, hasSelector, parseRef, parseRepo } from '../../core/refs';
 import type { ParsedRef, RepoLocation } from '../../core/refs';
+import { META_DIR } from '../../core/layout';
 import type { Storage } from '../../core/storage/storage';
 import type { ArtifactInfo, RefusedEntry, TagInfo, VersionInfo } from '../../core/types';
 import type { CommandContext, OptionSpecs } from '../command';
@@ -22,8 +23,14 @@ import type { Session } from '../session';
 /** Decides whether `<model>/` in this storage looks like a model folder (see the rule above). */
 export async function looksLikeModel(storage: Storage, model: string, signal?: AbortSignal): Promise<boolean> {
   const top = await storage.list(`${model}/`, { delimited: true, limit: 200, signal });
-  if (top.prefixes.some((p) => p === `${model}/tags/` || p === `${model}/.modelrepo/`)) return true;
-  const first = top.prefixes[0];
+  if (top.prefixes.includes(`${model}/tags/`)) return true;
+  // A repository root has a `.modelrepo/` too (its metadata index): only a model's holds tag history.
+  const meta = `${model}/${META_DIR}/`;
+  if (top.prefixes.includes(meta)) {
+    const inside = await storage.list(meta, { delimited: true, limit: 50, signal });
+    if (inside.prefixes.includes(`${meta}history/`)) return true;
+  }
+  const first = top.prefixes.find((p) => p !== meta);
   if (!first) return false;
   const inner = await storage.list(first, { delimited: true, limit: 5, signal });
   return inner.objects.length > 0;
