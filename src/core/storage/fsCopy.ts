@@ -50,7 +50,10 @@ export async function copyRange(c: CopyRange): Promise<number> {
     : Promise.resolve(0));
   let i = 0;
   let pos = c.from;
-  let reading = read(0, pos);
+  // Each pending read or write may fail while the loop awaits the other one; a handler is attached at
+  // once so that such a failure is never an unhandled rejection (fatal in the CLI), only thrown here.
+  const settled = <T>(p: Promise<T>): Promise<T> => { p.catch(() => undefined); return p; };
+  let reading = settled(read(0, pos));
   let writing: Promise<void> = Promise.resolve();
   try {
     for (;;) {
@@ -63,8 +66,8 @@ export async function copyRange(c: CopyRange): Promise<number> {
       const at = pos;
       pos += n;
       i = 1 - i;
-      reading = read(i, pos);
-      writing = writeAll(c.dst, chunk, at).catch((e) => { throw c.writeError(e); }).then(() => c.onWritten(at + n));
+      reading = settled(read(i, pos));
+      writing = settled(writeAll(c.dst, chunk, at).catch((e) => { throw c.writeError(e); }).then(() => c.onWritten(at + n)));
     }
     await writing;
     return pos;
