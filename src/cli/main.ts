@@ -127,7 +127,7 @@ export async function run(argv: readonly string[], signal: AbortSignal): Promise
   }
 }
 
-function start(): void {
+export function start(): void {
   const debug = process.env.MODELREPO_DEBUG === '1';
   routeWarnings(debug);
   guardOutputStreams();

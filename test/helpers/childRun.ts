@@ -60,7 +60,7 @@ export async function bundleCli(root: string, name: string): Promise<string> {
   const { build } = await import('esbuild');
   const outfile = join(root, 'out', 'cli-bundle', `cli-${name}-${process.pid}.js`);
   await build({
-    entryPoints: [join(root, 'src/cli/main.ts')], outfile, bundle: true, platform: 'node', format: 'cjs', target: 'node20',
+    entryPoints: [join(root, 'src/cli/main.ts')], outfile, bundle: true, platform: 'node', format: 'cjs', target: 'node20', mainFields: ['module', 'main'],
     logLevel: 'error', banner: { js: '#!/usr/bin/env node' }, external: ['@kubernetes/client-node'],
   });
   return outfile;
