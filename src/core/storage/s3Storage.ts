@@ -53,11 +53,14 @@ export interface S3Storage extends Storage {
 export function createS3Storage(cfg: S3ConnectionConfig, options: S3StorageOptions = {}): S3Storage {
   const ctx = createS3Context(cfg, options);
   const { client, bucket } = ctx;
-  // 48 MiB keeps a CLI transfer under 150 MiB of peak RSS (96 MiB measured 164-180 MiB): a download's
-  // window of 6 chunks of 8 MiB, an upload's 5 parts of 8 MiB in flight plus the one being read.
+  // 48 MiB keeps a CLI transfer under 150 MiB of peak RSS (96 MiB measured 164-180 MiB): an upload's
+  // parts of 8 MiB in flight plus the one being read; a download's window of 8 chunks of 2 MiB.
+  // Ranged GETs of 2 MiB, 6 at a time: against Ceph RGW, 1 GiB took 3.0-3.8 s and 2.6-3.8 s of server
+  // CPU, against 5.2-5.7 s and 5.3-6.1 s with 8 MiB x 4 (16 MiB x 4: 5.7-6.4 s; 2 or 3 alternating
+  // rounds each, docs/benchmarks.md). Six in flight keep a link with some latency busy too.
   const pool = new BufferPool(options.memoryBudget ?? 48 * MiB);
   const uploadTuning: UploadTuning = { parallel: 8, ...options.upload, pool };
-  const downloadTuning: DownloadTuning = { chunkSize: 8 * MiB, parallel: 4, rawSockets: true, ...options.download, pool };
+  const downloadTuning: DownloadTuning = { chunkSize: 2 * MiB, parallel: 6, rawSockets: true, ...options.download, pool };
   // An abort can surface as a broken body or connection: the caller's signal says what it was.
   const fail = (e: unknown, action: string, key: string, signal?: AbortSignal): RepoError =>
     (signal?.aborted ? new RepoError('Aborted', action, key, 'cancelled', { cause: e }) : toRepoError(e, action, key, ctx.endpointLabel));
