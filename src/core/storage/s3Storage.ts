@@ -56,11 +56,11 @@ export function createS3Storage(cfg: S3ConnectionConfig, options: S3StorageOptio
   // 32 MiB keeps a CLI transfer under 150 MiB of peak RSS at any size: an upload's parts of 8 MiB in
   // flight plus the one being read; a download's window of 8 chunks of 2 MiB. (48 MiB: upload of 4 GiB
   // 167 MiB, against 140 MiB at 32, in the same time: 22.5 and 21.5 s.)
+  const pool = new BufferPool(options.memoryBudget ?? 32 * MiB);
+  const uploadTuning: UploadTuning = { parallel: 8, ...options.upload, pool };
   // Ranged GETs of 2 MiB, 6 at a time: against Ceph RGW, 1 GiB took 3.0-3.8 s and 2.6-3.8 s of server
   // CPU, against 5.2-5.7 s and 5.3-6.1 s with 8 MiB x 4 (16 MiB x 4: 5.7-6.4 s; 2 or 3 alternating
   // rounds each, docs/benchmarks.md). Six in flight keep a link with some latency busy too.
-  const pool = new BufferPool(options.memoryBudget ?? 32 * MiB);
-  const uploadTuning: UploadTuning = { parallel: 8, ...options.upload, pool };
   const downloadTuning: DownloadTuning = { chunkSize: 2 * MiB, parallel: 6, rawSockets: true, ...options.download, pool };
   // An abort can surface as a broken body or connection: the caller's signal says what it was.
   const fail = (e: unknown, action: string, key: string, signal?: AbortSignal): RepoError =>
